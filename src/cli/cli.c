@@ -1,0 +1,78 @@
+/*
+ * cli.c — helpers shared by every command: option lookup, error reporting
+ * with the documented exit statuses, year parsing.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *cli_value(const cli_args *args, const char *name)
+{
+    for (size_t i = 0; i < args->n_options; i++) {
+        if (strcmp(args->options[i]->name, name) == 0) {
+            return args->values[i];
+        }
+    }
+    return NULL;
+}
+
+bool cli_flag(const cli_args *args, const char *name)
+{
+    return cli_value(args, name) != NULL;
+}
+
+int cli_usage_error(cli_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("relais : ", ctx->err);
+    vfprintf(ctx->err, fmt, ap);
+    fputc('\n', ctx->err);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_fail(cli_ctx *ctx, int rc)
+{
+    const char *msg = relais_error_last();
+    if (msg[0] == '\0') {
+        msg = _("erreur inconnue");
+    }
+    fprintf(ctx->err, "relais : %s\n", msg);
+    if (ctx->json) {
+        util_json j;
+        util_json_init_file(&j, ctx->out, true);
+        util_json_object_begin(&j);
+        util_json_kv_string(&j, "error", relais_error_name(rc));
+        util_json_kv_string(&j, "message", msg);
+        util_json_object_end(&j);
+        util_json_end(&j);
+    }
+    return CLI_EXIT_FAILED;
+}
+
+bool cli_parse_year(const char *s, int *year)
+{
+    int64_t y;
+    size_t len = strlen(s);
+    if (len == 9 && s[4] == '-') {
+        int64_t y2;
+        if (!util_parse_int64(s, 4, &y) || !util_parse_int64(s + 5, 4, &y2) || y2 != y + 1) {
+            return false;
+        }
+    } else if (len != 4 || !util_parse_int64(s, 4, &y)) {
+        return false;
+    }
+    if (y < 1990 || y > 2200) {
+        return false;
+    }
+    *year = (int)y;
+    return true;
+}
+
+bool cli_stderr_is_tty(void)
+{
+    return isatty(STDERR_FILENO) == 1;
+}

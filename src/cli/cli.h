@@ -1,0 +1,92 @@
+/*
+ * cli.h — the face of the command-line tool: the subcommand table, the
+ * option declarations (declared once per command; --help and the man page are
+ * generated from them), parsed arguments, and the helpers every cmd_*.c uses
+ * to open the store and report errors with the right exit status.
+ */
+#ifndef RELAIS_CLI_H
+#define RELAIS_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "util/util.h"
+
+struct relais_store;
+
+/* Exit statuses of every command (documented in README and the man page). */
+enum {
+    CLI_EXIT_OK = 0,          /* success */
+    CLI_EXIT_DATA_ERRORS = 1, /* the run completed but the data has errors the report lists */
+    CLI_EXIT_USAGE = 2,       /* bad command line */
+    CLI_EXIT_FAILED = 3,      /* refused or failed: nothing was written */
+};
+
+/** One option of a command. `arg` NULL means a flag. Help text is French (translated). */
+typedef struct cli_option {
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 when none */
+    const char *arg;  /* argument placeholder shown in help ("AAAA"), NULL for a flag */
+    const char *help;
+} cli_option;
+
+#define CLI_MAX_OPTIONS 48
+#define CLI_MAX_POSITIONAL 256
+
+/** Parsed command line of one command. */
+typedef struct cli_args {
+    const cli_option *options[CLI_MAX_OPTIONS];
+    const char *values[CLI_MAX_OPTIONS]; /* NULL when not given; "1" for a given flag */
+    size_t n_options;
+    const char *pos[CLI_MAX_POSITIONAL];
+    size_t n_pos;
+} cli_args;
+
+typedef struct cli_ctx {
+    const char *db_path; /* --db, RELAIS_DB, or ./relais.db */
+    bool json;           /* --json given */
+    FILE *out;           /* stdout */
+    FILE *err;           /* stderr */
+    const struct cli_command *command;
+} cli_ctx;
+
+typedef struct cli_command {
+    const char *name;    /* one or two words: "init", "import siecle" */
+    const char *summary; /* one line, French */
+    const char *usage;   /* after the name: "[options] CHEMIN..." */
+    const char *description; /* a paragraph for --help and the man page (may be NULL) */
+    const cli_option *options; /* terminated by an entry with name NULL */
+    bool has_json;       /* accepts --json */
+    bool uses_db;        /* accepts --db */
+    int (*run)(cli_ctx *ctx, cli_args *args);
+} cli_command;
+
+/** The value of option `name`, or NULL when not given. */
+const char *cli_value(const cli_args *args, const char *name);
+/** Was flag/option `name` given? */
+bool cli_flag(const cli_args *args, const char *name);
+
+/** Print "relais: <message>" on stderr (French by default). Returns CLI_EXIT_USAGE. */
+int cli_usage_error(cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/**
+ * Report a library failure `rc` (message from relais_error_last()) on stderr
+ * and return CLI_EXIT_FAILED. With --json, also print {"error": …} on stdout.
+ */
+int cli_fail(cli_ctx *ctx, int rc);
+
+/**
+ * Open the hub database named by ctx->db_path. With must_exist, a missing file
+ * is an error telling the user to run `relais init` first.
+ */
+int cli_open_store(cli_ctx *ctx, struct relais_store **out, bool must_exist);
+
+/** Parse a school year "2025" or "2025-2026"; false when invalid. */
+bool cli_parse_year(const char *s, int *year);
+
+/** Is stderr a terminal (progress indications are shown only then)? */
+bool cli_stderr_is_tty(void);
+
+/* The table of commands (main.c). */
+extern const cli_command *const cli_commands[];
+
+#endif
