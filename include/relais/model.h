@@ -446,6 +446,11 @@ const char *relais_record_get(const relais_record *r, size_t field);
  * written into `arena`. Refs are written as decimal ids.
  */
 const char *relais_record_key(const relais_record *r, struct util_arena *arena);
+/**
+ * A short human label for reports: "DUPONT Jean (eleve_id 1234)", "3A (3EME A)",
+ * written into `arena`.
+ */
+const char *relais_record_label(const relais_record *r, struct util_arena *arena);
 /** Are values of field `field` equal in a and b? */
 bool relais_record_field_equal(const relais_record *a, const relais_record *b, size_t field);
 

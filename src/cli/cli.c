@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include <relais/store.h>
+
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -75,4 +77,27 @@ bool cli_parse_year(const char *s, int *year)
 bool cli_stderr_is_tty(void)
 {
     return isatty(STDERR_FILENO) == 1;
+}
+
+int cli_open_store(cli_ctx *ctx, relais_store **out, bool must_exist)
+{
+    int rc = relais_store_open(out, ctx->db_path, must_exist ? 0 : RELAIS_STORE_CREATE);
+    if (rc < 0) {
+        return rc;
+    }
+    return 0;
+}
+
+int cli_scope_year(cli_ctx *ctx, const cli_args *args, relais_store *s, int *year)
+{
+    const char *y = cli_value(args, "year");
+    if (y) {
+        if (!cli_parse_year(y, year)) {
+            return cli_usage_error(ctx, _("année scolaire invalide : « %s » (ex. 2025 ou 2025-2026)"),
+                                   y);
+        }
+        return 0;
+    }
+    int rc = relais_store_current_year(year, s);
+    return rc < 0 ? cli_fail(ctx, rc) : 0;
 }

@@ -80,6 +80,12 @@ int cli_fail(cli_ctx *ctx, int rc);
  */
 int cli_open_store(cli_ctx *ctx, struct relais_store **out, bool must_exist);
 
+/**
+ * The school year a command works on: --year when given (validated), else the
+ * hub's current year. Returns 0, or the exit status to return (message printed).
+ */
+int cli_scope_year(cli_ctx *ctx, const cli_args *args, struct relais_store *s, int *year);
+
 /** Parse a school year "2025" or "2025-2026"; false when invalid. */
 bool cli_parse_year(const char *s, int *year);
 

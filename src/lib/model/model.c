@@ -196,6 +196,62 @@ const char *relais_record_key(const relais_record *r, util_arena *arena)
     return key;
 }
 
+static const char *first_of(const relais_record *r, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++) {
+        int f = relais_field_index(r->kind, names[i]);
+        if (f >= 0 && r->text[f]) {
+            return r->text[f];
+        }
+    }
+    return NULL;
+}
+
+const char *relais_record_label(const relais_record *r, util_arena *arena)
+{
+    static const char *const surnames[] = {"nom_usage", "nom_de_famille", "nom_patronymique",
+                                           NULL};
+    static const char *const firsts[] = {"prenom", NULL};
+    static const char *const titles[] = {"libelle_long", "libelle_court", NULL};
+    const relais_kind_info *ki = relais_kind_get(r->kind);
+    util_buf b = UTIL_BUF_INIT;
+    const char *surname = first_of(r, surnames);
+    const char *first = first_of(r, firsts);
+    const char *title = first_of(r, titles);
+    if (surname) {
+        util_buf_puts(&b, surname);
+        if (first) {
+            util_buf_printf(&b, " %s", first);
+        }
+        util_buf_puts(&b, " (");
+    }
+    for (size_t i = 0; i < ki->n_key; i++) {
+        size_t f = ki->key[i];
+        if (i > 0) {
+            util_buf_puts(&b, ", ");
+        }
+        if (ki->fields[f].type == RELAIS_FT_REF) {
+            if (r->ref[f] == 0) {
+                util_buf_printf(&b, "%s -", ki->fields[f].name);
+            } else {
+                util_buf_printf(&b, "%s %lld", ki->fields[f].name, (long long)r->ref[f]);
+            }
+        } else if (surname) {
+            util_buf_printf(&b, "%s %s", ki->fields[f].name, r->text[f] ? r->text[f] : "");
+        } else {
+            util_buf_puts(&b, r->text[f] ? r->text[f] : "");
+        }
+    }
+    if (surname) {
+        util_buf_putc(&b, ')');
+    } else if (title) {
+        util_buf_printf(&b, " (%s)", title);
+    }
+    const char *label = b.failed ? NULL : util_arena_strndup(arena, util_buf_cstr(&b), b.len);
+    util_buf_free(&b);
+    return label;
+}
+
 bool relais_record_field_equal(const relais_record *a, const relais_record *b, size_t field)
 {
     const relais_kind_info *ki = relais_kind_get(a->kind);

@@ -1,0 +1,380 @@
+/*
+ * apply.c — applying a plan: one transaction that creates the scopes, replays
+ * every operation, writes the run and one journal entry per change, or writes
+ * nothing at all.
+ */
+#include "change_internal.h"
+
+#include <string.h>
+
+typedef struct apply_state {
+    relais_plan *p;
+    relais_store *s;
+    int64_t run_id;
+    int64_t *scope_ids; /* per plan scope */
+    int64_t *created;   /* created[ordinal - 1] = new id */
+    util_arena *arena;
+    util_buf data;
+} apply_state;
+
+static int resolve_scope(int64_t *id, apply_state *st, int64_t ref)
+{
+    for (size_t i = 0; i < st->p->n_scopes; i++) {
+        if (st->p->scopes[i].ref == ref) {
+            *id = st->scope_ids[i];
+            return 0;
+        }
+    }
+    if (ref > 0) {
+        *id = ref;
+        return 0;
+    }
+    relais_error_set(_("périmètre %lld inconnu du plan"), (long long)ref);
+    return RELAIS_EINVALID;
+}
+
+static int resolve_ref(int64_t *id, apply_state *st, int64_t ref)
+{
+    if (ref >= 0) {
+        *id = ref;
+        return 0;
+    }
+    if (-ref > st->p->n_creates || st->created[-ref - 1] == 0) {
+        relais_error_set(_("référence %lld vers un enregistrement que le plan ne crée pas"),
+                         (long long)ref);
+        return RELAIS_EINVALID;
+    }
+    *id = st->created[-ref - 1];
+    return 0;
+}
+
+static int journal(apply_state *st, int64_t scope_id, const char *kind, int64_t entity_id,
+                   const char *op)
+{
+    relais_change c = {
+        .run_id = st->run_id,
+        .scope_id = scope_id,
+        .kind = kind,
+        .entity_id = entity_id,
+        .op = op,
+        .data = st->data.len ? util_buf_cstr(&st->data) : NULL,
+    };
+    return relais_store_change_append(NULL, st->s, &c);
+}
+
+/* --------------------------------------------------------------- scopes */
+
+static void json_calendar(util_json *j, char *const cal[4])
+{
+    static const char *const names[4] = {"student_start", "student_end", "staff_start",
+                                         "staff_end"};
+    for (int i = 0; i < 4; i++) {
+        util_json_kv_string(j, names[i], cal[i]);
+    }
+}
+
+static int apply_scope(apply_state *st, size_t index)
+{
+    plan_scope *sc = &st->p->scopes[index];
+    relais_store *s = st->s;
+    int rc = 0;
+    util_json j;
+    int64_t etab_id = sc->establishment_id;
+    if (sc->creates_establishment) {
+        rc = relais_store_establishment_insert(&etab_id, s, sc->uai, sc->name, sc->type,
+                                               sc->sector);
+        if (rc == 0) {
+            util_buf_reset(&st->data);
+            util_json_init_buf(&j, &st->data, false);
+            util_json_object_begin(&j);
+            util_json_kv_string(&j, "uai", sc->uai);
+            util_json_kv_string(&j, "name", sc->name);
+            util_json_kv_string(&j, "type", sc->type);
+            util_json_kv_string(&j, "sector", sc->sector);
+            util_json_object_end(&j);
+            rc = journal(st, 0, "establishment", etab_id, "create");
+        }
+    } else if (sc->updates_establishment) {
+        const char *name = sc->name ? sc->name : sc->old_name;
+        const char *type = sc->type ? sc->type : sc->old_type;
+        const char *sector = sc->sector ? sc->sector : sc->old_sector;
+        rc = relais_store_establishment_update(s, etab_id, name, type, sector);
+        if (rc == 0) {
+            util_buf_reset(&st->data);
+            util_json_init_buf(&j, &st->data, false);
+            util_json_object_begin(&j);
+            const char *fields[3][3] = {{"name", sc->old_name, name},
+                                        {"type", sc->old_type, type},
+                                        {"sector", sc->old_sector, sector}};
+            for (int i = 0; i < 3; i++) {
+                if (!util_streq(fields[i][1], fields[i][2])) {
+                    util_json_key(&j, fields[i][0]);
+                    util_json_array_begin(&j);
+                    util_json_string(&j, fields[i][1]);
+                    util_json_string(&j, fields[i][2]);
+                    util_json_array_end(&j);
+                }
+            }
+            util_json_object_end(&j);
+            rc = journal(st, 0, "establishment", etab_id, "update");
+        }
+    }
+    int64_t scope_id = sc->ref;
+    if (rc == 0 && sc->creates_year) {
+        rc = relais_store_scope_insert(&scope_id, s, etab_id, sc->year);
+        if (rc == 0) {
+            util_buf_reset(&st->data);
+            util_json_init_buf(&j, &st->data, false);
+            util_json_object_begin(&j);
+            util_json_kv_string(&j, "uai", sc->uai);
+            util_json_kv_int(&j, "year", sc->year);
+            util_json_object_end(&j);
+            rc = journal(st, scope_id, "scope", scope_id, "create");
+        }
+    }
+    if (rc == 0 && (sc->updates_calendar || (sc->creates_year && sc->calendar[0]))) {
+        relais_calendar cal = {sc->calendar[0], sc->calendar[1], sc->calendar[2],
+                               sc->calendar[3]};
+        rc = relais_store_scope_set_calendar(s, scope_id, &cal);
+        if (rc == 0) {
+            util_buf_reset(&st->data);
+            util_json_init_buf(&j, &st->data, false);
+            util_json_object_begin(&j);
+            util_json_key(&j, "old");
+            util_json_object_begin(&j);
+            json_calendar(&j, sc->old_calendar);
+            util_json_object_end(&j);
+            util_json_key(&j, "new");
+            util_json_object_begin(&j);
+            json_calendar(&j, sc->calendar);
+            util_json_object_end(&j);
+            util_json_object_end(&j);
+            rc = journal(st, scope_id, "scope", scope_id, "update");
+        }
+    }
+    if (rc == 0 && st->data.failed) {
+        rc = RELAIS_ENOMEM;
+    }
+    st->scope_ids[index] = scope_id;
+    return rc;
+}
+
+/* ------------------------------------------------------------ operations */
+
+static void json_value(util_json *j, const plan_value *v, int64_t resolved_old,
+                       int64_t resolved_new, bool old_side)
+{
+    if (v->is_ref) {
+        int64_t x = old_side ? resolved_old : resolved_new;
+        if (x == 0) {
+            util_json_null(j);
+        } else {
+            util_json_int(j, x);
+        }
+    } else {
+        util_json_string(j, old_side ? v->old_text : v->new_text);
+    }
+}
+
+static int apply_create(apply_state *st, const plan_op *op, const relais_kind_info *ki)
+{
+    relais_record *r = relais_record_new(st->arena, ki->kind);
+    if (r == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    int rc = resolve_scope(&r->scope_id, st, op->h.scope_ref);
+    util_buf_reset(&st->data);
+    util_json j;
+    util_json_init_buf(&j, &st->data, false);
+    util_json_object_begin(&j);
+    for (uint16_t i = 0; i < op->h.n_values && rc == 0; i++) {
+        const plan_value *v = &op->values[i];
+        if (v->is_ref) {
+            rc = resolve_ref(&r->ref[v->field], st, v->new_ref);
+        } else {
+            r->text[v->field] = v->new_text;
+        }
+        util_json_key(&j, ki->fields[v->field].name);
+        json_value(&j, v, 0, r->ref[v->field], false);
+    }
+    util_json_object_end(&j);
+    int64_t id = 0;
+    if (rc == 0) {
+        rc = relais_store_record_insert(&id, st->s, r, st->run_id);
+    }
+    if (rc == 0) {
+        st->created[op->h.ordinal - 1] = id;
+        rc = journal(st, r->scope_id, ki->name, id, "create");
+    }
+    if (rc < 0) {
+        relais_error_prefix("%s", op->label ? op->label : ki->name);
+    }
+    return rc;
+}
+
+static int apply_update(apply_state *st, const plan_op *op, const relais_kind_info *ki)
+{
+    bool restore = op->h.op == RELAIS_OP_RESTORE;
+    int64_t scope_id;
+    int rc = resolve_scope(&scope_id, st, op->h.scope_ref);
+    if (rc == 0 && restore) {
+        rc = relais_store_record_set_active(st->s, op->h.id, true, NULL, st->run_id);
+    }
+    util_buf_reset(&st->data);
+    util_json j;
+    util_json_init_buf(&j, &st->data, false);
+    util_json_object_begin(&j);
+    if (restore && op->date) {
+        util_json_kv_string(&j, "deactivated_on", op->date);
+    }
+    if (restore) {
+        util_json_key(&j, "changes");
+        util_json_object_begin(&j);
+    }
+    for (uint16_t i = 0; i < op->h.n_values && rc == 0; i++) {
+        const plan_value *v = &op->values[i];
+        int64_t new_ref = 0;
+        if (v->is_ref) {
+            rc = resolve_ref(&new_ref, st, v->new_ref);
+        }
+        if (rc == 0) {
+            rc = relais_store_record_set_field(st->s, ki->kind, op->h.id, v->field, v->new_text,
+                                               new_ref, st->run_id);
+        }
+        util_json_key(&j, ki->fields[v->field].name);
+        util_json_array_begin(&j);
+        json_value(&j, v, v->old_ref, new_ref, true);
+        json_value(&j, v, v->old_ref, new_ref, false);
+        util_json_array_end(&j);
+    }
+    if (restore) {
+        util_json_object_end(&j);
+    }
+    util_json_object_end(&j);
+    if (rc == 0) {
+        rc = journal(st, scope_id, ki->name, op->h.id, restore ? "restore" : "update");
+    }
+    if (rc < 0) {
+        relais_error_prefix("%s", op->label ? op->label : ki->name);
+    }
+    return rc;
+}
+
+static int apply_deactivate(apply_state *st, const plan_op *op, const relais_kind_info *ki)
+{
+    int64_t scope_id;
+    int rc = resolve_scope(&scope_id, st, op->h.scope_ref);
+    if (rc == 0) {
+        rc = relais_store_record_set_active(st->s, op->h.id, false, op->date, st->run_id);
+    }
+    if (rc == 0) {
+        util_buf_reset(&st->data);
+        util_json j;
+        util_json_init_buf(&j, &st->data, false);
+        util_json_object_begin(&j);
+        util_json_kv_string(&j, "date", op->date);
+        util_json_object_end(&j);
+        rc = journal(st, scope_id, ki->name, op->h.id, "deactivate");
+    }
+    return rc;
+}
+
+static int apply_ops(apply_state *st)
+{
+    int rc = util_spool_rewind(st->p->ops);
+    while (rc == 0) {
+        plan_op op;
+        util_arena_reset(st->arena);
+        rc = plan_read_op(&op, st->p->ops, st->arena);
+        if (rc == RELAIS_ENOTFOUND) {
+            return 0;
+        }
+        if (rc < 0) {
+            break;
+        }
+        const relais_kind_info *ki = relais_kind_get((relais_kind)op.h.kind);
+        switch ((relais_op)op.h.op) {
+        case RELAIS_OP_CREATE: rc = apply_create(st, &op, ki); break;
+        case RELAIS_OP_UPDATE:
+        case RELAIS_OP_RESTORE: rc = apply_update(st, &op, ki); break;
+        case RELAIS_OP_DEACTIVATE: rc = apply_deactivate(st, &op, ki); break;
+        case RELAIS_OP_TOUCH: rc = relais_store_record_touch(st->s, op.h.id, st->run_id); break;
+        default: rc = RELAIS_EINVALID; break;
+        }
+        if (rc == 0 && st->data.failed) {
+            rc = RELAIS_ENOMEM;
+        }
+    }
+    return rc;
+}
+
+int relais_plan_apply(int64_t *run_id, relais_plan *p)
+{
+    relais_store *s = p->store;
+    apply_state st = {.p = p, .s = s, .data = UTIL_BUF_INIT};
+    int rc = util_arena_new(&st.arena, 64 * 1024);
+    if (rc == 0) {
+        st.scope_ids = util_calloc(p->n_scopes ? p->n_scopes : 1, sizeof *st.scope_ids);
+        st.created = util_calloc(p->n_creates ? (size_t)p->n_creates : 1, sizeof *st.created);
+        if (st.scope_ids == NULL || st.created == NULL) {
+            rc = RELAIS_ENOMEM;
+        }
+    }
+    bool began = false;
+    if (rc == 0) {
+        rc = relais_store_begin(s);
+        began = rc == 0;
+    }
+    int64_t seq = 0;
+    if (rc == 0) {
+        rc = relais_store_change_last_seq(&seq, s);
+    }
+    if (rc == 0 && seq != p->base_seq) {
+        relais_error_set("%s", _("le hub a été modifié par une autre opération pendant la "
+                                 "préparation : rien n'a été écrit, relancez la commande"));
+        rc = RELAIS_ECONFLICT;
+    }
+    char started[21];
+    util_now_iso(started);
+    util_buf sources = UTIL_BUF_INIT;
+    if (rc == 0) {
+        util_buf_append(&sources, p->sources_json.data, p->sources_json.len);
+        util_buf_putc(&sources, ']');
+        rc = sources.failed ? RELAIS_ENOMEM
+                            : relais_store_run_insert(&st.run_id, s, p->command, "applied",
+                                                      started, util_buf_cstr(&sources));
+    }
+    for (size_t i = 0; i < p->n_scopes && rc == 0; i++) {
+        rc = apply_scope(&st, i);
+    }
+    if (rc == 0) {
+        rc = apply_ops(&st);
+    }
+    for (size_t i = 0; i < p->n_scopes && rc == 0; i++) {
+        char *summary = relais_plan_summary_json(p, i);
+        rc = summary ? relais_store_run_scope_add(s, st.run_id, st.scope_ids[i], summary)
+                     : RELAIS_ENOMEM;
+        util_free(summary);
+    }
+    if (rc == 0) {
+        char *summary = relais_plan_summary_json(p, RELAIS_PLAN_ALL_SCOPES);
+        rc = summary ? relais_store_run_finish(s, st.run_id, "applied", summary) : RELAIS_ENOMEM;
+        util_free(summary);
+    }
+    if (rc == 0) {
+        rc = relais_store_commit(s);
+        began = false;
+    }
+    if (began) {
+        relais_store_rollback(s);
+    }
+    if (rc == 0 && run_id) {
+        *run_id = st.run_id;
+    }
+    util_buf_free(&sources);
+    util_buf_free(&st.data);
+    util_free(st.scope_ids);
+    util_free(st.created);
+    util_arena_free(st.arena);
+    return rc;
+}

@@ -1,0 +1,1300 @@
+/*
+ * store.c — the storage interface of relais (include/relais/store.h).
+ *
+ * Owns every SQL query of the hub, written once for all backends, on top of
+ * the driver interface (driver.h). Also owns schema migrations: the numbered
+ * files of schema/<backend>/ are embedded in the binary and applied in order
+ * when a hub is opened, each in its own transaction; then the catalogue of the
+ * model (model.h) is checked against the tables, so that code and schema can
+ * never silently disagree.
+ */
+#include <relais/store.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "util/util.h"
+
+/* Statements prepared once per store and reused. */
+enum {
+    ST_SETTING_GET,
+    ST_SETTING_SET,
+    ST_ETAB_FIND,
+    ST_ETAB_INSERT,
+    ST_ETAB_UPDATE,
+    ST_SCOPE_FIND,
+    ST_SCOPE_GET,
+    ST_SCOPE_INSERT,
+    ST_SCOPE_CALENDAR,
+    ST_ENTITY_INSERT,
+    ST_ENTITY_KIND,
+    ST_ENTITY_ACTIVE,
+    ST_ENTITY_TOUCH,
+    ST_ENTITY_UPDATED,
+    ST_RUN_INSERT,
+    ST_RUN_FINISH,
+    ST_RUN_GET,
+    ST_RUN_LAST,
+    ST_RUN_LAST_SCOPE,
+    ST_RUN_SCOPE_ADD,
+    ST_CHANGE_APPEND,
+    ST_CHANGE_LAST,
+    ST_COUNT_,
+};
+
+typedef struct kind_statements {
+    store_stmt *find;
+    store_stmt *get;
+    store_stmt *insert;
+    store_stmt **set_field; /* one per field, prepared on first use */
+} kind_statements;
+
+struct relais_store {
+    const store_driver *drv;
+    store_db *db;
+    char *location;
+    int version;
+    int version_at_open;
+    bool in_transaction;
+    store_stmt *st[ST_COUNT_];
+    kind_statements kinds[RELAIS_KIND_COUNT];
+};
+
+static const char *const fixed_sql[ST_COUNT_] = {
+    [ST_SETTING_GET] = "SELECT value FROM setting WHERE key = ?",
+    [ST_SETTING_SET] = "INSERT INTO setting (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [ST_ETAB_FIND] = "SELECT id, uai, name, type, sector, COALESCE(organisation_id, 0) "
+                     "FROM establishment WHERE uai = ?",
+    [ST_ETAB_INSERT] = "INSERT INTO establishment (uai, name, type, sector, created_at) "
+                       "VALUES (?, ?, ?, ?, ?) RETURNING id",
+    [ST_ETAB_UPDATE] = "UPDATE establishment SET name = ?, type = ?, sector = ? WHERE id = ?",
+    [ST_SCOPE_FIND] = "SELECT s.id, s.establishment_id, e.uai, s.year, s.student_start, "
+                      "s.student_end, s.staff_start, s.staff_end FROM scope s "
+                      "JOIN establishment e ON e.id = s.establishment_id "
+                      "WHERE e.uai = ? AND s.year = ?",
+    [ST_SCOPE_GET] = "SELECT s.id, s.establishment_id, e.uai, s.year, s.student_start, "
+                     "s.student_end, s.staff_start, s.staff_end FROM scope s "
+                     "JOIN establishment e ON e.id = s.establishment_id WHERE s.id = ?",
+    [ST_SCOPE_INSERT] = "INSERT INTO scope (establishment_id, year) VALUES (?, ?) RETURNING id",
+    [ST_SCOPE_CALENDAR] = "UPDATE scope SET student_start = ?, student_end = ?, "
+                          "staff_start = ?, staff_end = ? WHERE id = ?",
+    [ST_ENTITY_INSERT] = "INSERT INTO entity (kind, scope_id, is_active, created_run, "
+                         "updated_run, last_seen_run) VALUES (?, ?, 1, ?, ?, ?) RETURNING id",
+    [ST_ENTITY_KIND] = "SELECT kind FROM entity WHERE id = ?",
+    [ST_ENTITY_ACTIVE] = "UPDATE entity SET is_active = ?, deactivated_on = ?, updated_run = ?, "
+                         "last_seen_run = COALESCE(?, last_seen_run) WHERE id = ?",
+    [ST_ENTITY_TOUCH] = "UPDATE entity SET last_seen_run = ? WHERE id = ?",
+    [ST_ENTITY_UPDATED] = "UPDATE entity SET updated_run = ?, last_seen_run = ? WHERE id = ?",
+    [ST_RUN_INSERT] = "INSERT INTO run (command, status, started_at, sources) "
+                      "VALUES (?, ?, ?, ?) RETURNING id",
+    [ST_RUN_FINISH] = "UPDATE run SET status = ?, summary = ?, finished_at = ? WHERE id = ?",
+    [ST_RUN_GET] = "SELECT id, command, status, started_at, finished_at, sources, summary "
+                   "FROM run WHERE id = ?",
+    [ST_RUN_LAST] = "SELECT id, command, status, started_at, finished_at, sources, summary "
+                    "FROM run ORDER BY id DESC LIMIT 1",
+    [ST_RUN_LAST_SCOPE] = "SELECT r.id, r.command, r.status, r.started_at, r.finished_at, "
+                          "r.sources, r.summary FROM run_scope rs JOIN run r ON r.id = rs.run_id "
+                          "WHERE rs.scope_id = ? ORDER BY r.id DESC LIMIT 1",
+    [ST_RUN_SCOPE_ADD] = "INSERT INTO run_scope (run_id, scope_id, summary) VALUES (?, ?, ?) "
+                         "ON CONFLICT (run_id, scope_id) DO UPDATE SET summary = excluded.summary",
+    [ST_CHANGE_APPEND] = "INSERT INTO change (run_id, scope_id, kind, entity_id, op, data) "
+                         "VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+    [ST_CHANGE_LAST] = "SELECT COALESCE(MAX(seq), 0) FROM change",
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static int stmt(store_stmt **out, relais_store *s, int which)
+{
+    if (s->st[which] == NULL) {
+        int rc = s->drv->prepare(&s->st[which], s->db, fixed_sql[which]);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    *out = s->st[which];
+    return 0;
+}
+
+static int bind_str(relais_store *s, store_stmt *st, int idx, const char *v)
+{
+    return s->drv->bind_text(st, idx, v, v ? strlen(v) : 0);
+}
+
+static int bind_opt_id(relais_store *s, store_stmt *st, int idx, int64_t v)
+{
+    return v > 0 ? s->drv->bind_int64(st, idx, v) : s->drv->bind_null(st, idx);
+}
+
+static const char *col_dup(relais_store *s, store_stmt *st, int col, util_arena *arena)
+{
+    size_t len;
+    const char *t = s->drv->column_text(st, col, &len);
+    return t ? util_arena_strndup(arena, t, len) : NULL;
+}
+
+/* Run a statement that returns no row (or whose rows are ignored), then reset it. */
+static int run_done(relais_store *s, store_stmt *st)
+{
+    int rc = s->drv->step(st);
+    s->drv->reset(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Run a statement returning one integer (e.g. RETURNING id), then reset it. */
+static int run_returning(int64_t *out, relais_store *s, store_stmt *st)
+{
+    int rc = s->drv->step(st);
+    if (rc == 1) {
+        *out = s->drv->column_int64(st, 0);
+        rc = 0;
+    } else if (rc == 0) {
+        relais_error_set("%s", _("l'insertion n'a renvoyé aucun identifiant"));
+        rc = RELAIS_EDB;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+/* ---------------------------------------------------------- migrations */
+
+typedef struct migration {
+    int version;
+    const char *path;
+} migration;
+
+static int migration_cmp(const void *a, const void *b)
+{
+    const migration *x = a, *y = b;
+    return (x->version > y->version) - (x->version < y->version);
+}
+
+/* Embedded migrations of a driver, sorted by number. Returns the count. */
+static size_t list_migrations(const store_driver *drv, migration *out, size_t max)
+{
+    size_t n = 0, pos = 0, plen = strlen(drv->schema_prefix);
+    const char *path;
+    while ((path = util_embedded_next(&pos)) != NULL && n < max) {
+        if (strncmp(path, drv->schema_prefix, plen) != 0) {
+            continue;
+        }
+        const char *base = path + plen;
+        size_t digits = strspn(base, "0123456789");
+        int64_t v;
+        if (digits == 0 || !util_parse_int64(base, digits, &v)) {
+            continue;
+        }
+        out[n++] = (migration){(int)v, path};
+    }
+    qsort(out, n, sizeof *out, migration_cmp);
+    return n;
+}
+
+int relais_store_schema_latest(void)
+{
+    migration m[256];
+    size_t n = list_migrations(&store_sqlite_driver, m, UTIL_ARRAY_LEN(m));
+    return n ? m[n - 1].version : 0;
+}
+
+static int migrate(relais_store *s, int target, bool allowed)
+{
+    migration m[256];
+    size_t n = list_migrations(s->drv, m, UTIL_ARRAY_LEN(m));
+    int latest = n ? m[n - 1].version : 0;
+    if (s->version > latest) {
+        relais_error_set(_("la base %s est au schéma v%d, plus récent que ce programme (v%d) : "
+                           "mettez relais à jour"),
+                         s->location, s->version, latest);
+        return RELAIS_EDB;
+    }
+    if (target <= 0 || target > latest) {
+        target = latest;
+    }
+    if (s->version < target && !allowed) {
+        relais_error_set(_("la base %s est au schéma v%d ; « relais init » la met à jour (v%d)"),
+                         s->location, s->version, target);
+        return RELAIS_ECONFLICT;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].version <= s->version || m[i].version > target) {
+            continue;
+        }
+        const char *sql = (const char *)util_embedded(m[i].path, NULL);
+        int rc = s->drv->begin_write(s->db);
+        if (rc == 0) {
+            rc = s->drv->exec(s->db, sql);
+        }
+        if (rc == 0) {
+            rc = s->drv->set_schema_version(s->db, m[i].version);
+        }
+        if (rc == 0) {
+            rc = s->drv->commit(s->db);
+        }
+        if (rc < 0) {
+            s->drv->rollback(s->db);
+            relais_error_prefix(_("migration %s"), m[i].path);
+            return rc;
+        }
+        s->version = m[i].version;
+    }
+    return 0;
+}
+
+/* The tables must have one column per field of the catalogue. */
+static int check_catalogue(relais_store *s)
+{
+    for (int k = 0; k < RELAIS_KIND_COUNT; k++) {
+        const relais_kind_info *ki = relais_kind_get((relais_kind)k);
+        for (size_t f = 0; f < ki->n_fields; f++) {
+            bool has;
+            int rc = s->drv->has_column(s->db, ki->table, ki->fields[f].name, &has);
+            if (rc < 0) {
+                return rc;
+            }
+            if (!has) {
+                relais_error_set(_("schéma incohérent : la table %s n'a pas de colonne %s"),
+                                 ki->table, ki->fields[f].name);
+                return RELAIS_EDB;
+            }
+        }
+    }
+    return 0;
+}
+
+/* A database made by something else must not get our tables added to it. */
+static int check_is_relais(relais_store *s)
+{
+    if (s->version > 0) {
+        bool has;
+        int rc = s->drv->has_column(s->db, "setting", "key", &has);
+        if (rc < 0) {
+            return rc;
+        }
+        if (!has) {
+            relais_error_set(_("%s n'est pas une base relais"), s->location);
+            return RELAIS_EDB;
+        }
+        return 0;
+    }
+    bool empty;
+    int rc = s->drv->is_empty(s->db, &empty);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!empty) {
+        relais_error_set(_("%s contient déjà des tables : ce n'est pas une base relais"),
+                         s->location);
+        return RELAIS_EDB;
+    }
+    return 0;
+}
+
+/* Test hook (not in the public header): open and migrate only up to `target`. */
+int store_open_at_version(relais_store **out, const char *location, unsigned flags, int target);
+
+int store_open_at_version(relais_store **out, const char *location, unsigned flags, int target)
+{
+    *out = NULL;
+    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0) {
+        relais_error_set(_("le stockage PostgreSQL n'est pas encore disponible dans cette version "
+                           "(%s) : utilisez un fichier SQLite"),
+                         "postgresql://");
+        return RELAIS_EINVALID;
+    }
+    relais_store *s = util_calloc(1, sizeof *s);
+    if (s == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    s->drv = &store_sqlite_driver;
+    s->location = util_strdup(location);
+    int rc = s->location ? 0 : RELAIS_ENOMEM;
+    bool created = false;
+    if (rc == 0) {
+        rc = s->drv->open(&s->db, location, (flags & RELAIS_STORE_CREATE) != 0, &created);
+    }
+    if (rc == 0) {
+        rc = s->drv->schema_version(s->db, &s->version);
+    }
+    if (rc == 0) {
+        s->version_at_open = s->version;
+        rc = check_is_relais(s);
+    }
+    if (rc == 0) {
+        rc = migrate(s, target, !(flags & RELAIS_STORE_NO_MIGRATE) || created);
+    }
+    if (rc == 0 && s->version == relais_store_schema_latest()) {
+        rc = check_catalogue(s);
+    }
+    if (rc < 0) {
+        relais_store_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int relais_store_open(relais_store **out, const char *location, unsigned flags)
+{
+    return store_open_at_version(out, location, flags, 0);
+}
+
+void relais_store_close(relais_store *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (int i = 0; i < ST_COUNT_; i++) {
+        if (s->st[i]) {
+            s->drv->finalize(s->st[i]);
+        }
+    }
+    for (int k = 0; k < RELAIS_KIND_COUNT; k++) {
+        kind_statements *ks = &s->kinds[k];
+        s->drv->finalize(ks->find);
+        s->drv->finalize(ks->get);
+        s->drv->finalize(ks->insert);
+        if (ks->set_field) {
+            const relais_kind_info *ki = relais_kind_get((relais_kind)k);
+            for (size_t f = 0; f < ki->n_fields; f++) {
+                s->drv->finalize(ks->set_field[f]);
+            }
+            util_free(ks->set_field);
+        }
+    }
+    if (s->db) {
+        s->drv->close(s->db);
+    }
+    util_free(s->location);
+    util_free(s);
+}
+
+int relais_store_schema_version(const relais_store *s)
+{
+    return s->version;
+}
+
+int relais_store_schema_version_at_open(const relais_store *s)
+{
+    return s->version_at_open;
+}
+
+const char *relais_store_backend(const relais_store *s)
+{
+    return s->drv->name;
+}
+
+const char *relais_store_location(const relais_store *s)
+{
+    return s->location;
+}
+
+/* -------------------------------------------------------- transactions */
+
+int relais_store_begin(relais_store *s)
+{
+    if (s->in_transaction) {
+        relais_error_set("%s", _("transaction déjà ouverte"));
+        return RELAIS_ECONFLICT;
+    }
+    int rc = s->drv->begin_write(s->db);
+    if (rc == 0) {
+        s->in_transaction = true;
+    }
+    return rc;
+}
+
+int relais_store_begin_read(relais_store *s)
+{
+    if (s->in_transaction) {
+        relais_error_set("%s", _("transaction déjà ouverte"));
+        return RELAIS_ECONFLICT;
+    }
+    int rc = s->drv->begin_read(s->db);
+    if (rc == 0) {
+        s->in_transaction = true;
+    }
+    return rc;
+}
+
+int relais_store_commit(relais_store *s)
+{
+    int rc = s->drv->commit(s->db);
+    if (rc < 0) {
+        s->drv->rollback(s->db);
+    }
+    s->in_transaction = false;
+    return rc;
+}
+
+int relais_store_end_read(relais_store *s)
+{
+    return relais_store_commit(s);
+}
+
+int relais_store_rollback(relais_store *s)
+{
+    s->in_transaction = false;
+    return s->drv->rollback(s->db);
+}
+
+bool relais_store_in_transaction(const relais_store *s)
+{
+    return s->in_transaction;
+}
+
+/* ------------------------------------------------------------ settings */
+
+int relais_store_setting_get(const char **out, relais_store *s, util_arena *arena,
+                             const char *key)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_SETTING_GET);
+    if (rc < 0) {
+        return rc;
+    }
+    bind_str(s, st, 1, key);
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        *out = col_dup(s, st, 0, arena);
+        rc = *out ? 0 : RELAIS_ENOMEM;
+    } else if (rc == 0) {
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_setting_set(relais_store *s, const char *key, const char *value)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_SETTING_SET);
+    if (rc < 0) {
+        return rc;
+    }
+    bind_str(s, st, 1, key);
+    bind_str(s, st, 2, value);
+    return run_done(s, st);
+}
+
+int relais_store_current_year(int *year, relais_store *s)
+{
+    util_arena *a;
+    int rc = util_arena_new(&a, 256);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *v;
+    rc = relais_store_setting_get(&v, s, a, "current_year");
+    int64_t y;
+    if (rc == 0) {
+        if (util_parse_int64(v, strlen(v), &y)) {
+            *year = (int)y;
+        } else {
+            relais_error_set(_("année courante invalide dans la base : %s"), v);
+            rc = RELAIS_EDB;
+        }
+    } else if (rc == RELAIS_ENOTFOUND) {
+        relais_error_set("%s", _("aucune année scolaire courante : lancez « relais init --year AAAA »"));
+    }
+    util_arena_free(a);
+    return rc;
+}
+
+/* ------------------------------------------------------ establishments */
+
+static int read_establishment(relais_establishment **out, relais_store *s, store_stmt *st,
+                              util_arena *arena)
+{
+    relais_establishment *e = util_arena_alloc(arena, sizeof *e);
+    if (e == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    e->id = s->drv->column_int64(st, 0);
+    e->uai = col_dup(s, st, 1, arena);
+    e->name = col_dup(s, st, 2, arena);
+    e->type = col_dup(s, st, 3, arena);
+    e->sector = col_dup(s, st, 4, arena);
+    e->organisation_id = s->drv->column_int64(st, 5);
+    *out = e;
+    return e->uai ? 0 : RELAIS_ENOMEM;
+}
+
+/* UAIs are stored with an upper-case check letter. */
+static void normalise_uai(char out[9], const char *uai)
+{
+    size_t i = 0;
+    for (; uai[i] && i < 8; i++) {
+        char c = uai[i];
+        out[i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+    }
+    out[i] = '\0';
+}
+
+int relais_store_establishment_find(relais_establishment **out, relais_store *s,
+                                    util_arena *arena, const char *uai)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_ETAB_FIND);
+    if (rc < 0) {
+        return rc;
+    }
+    char norm[9];
+    normalise_uai(norm, uai);
+    bind_str(s, st, 1, norm);
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        rc = read_establishment(out, s, st, arena);
+    } else if (rc == 0) {
+        relais_error_set(_("établissement %s inconnu du hub"), norm);
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_establishment_foreach(relais_store *s, relais_establishment_cb cb, void *payload)
+{
+    store_stmt *st;
+    int rc = s->drv->prepare(&st, s->db,
+                             "SELECT id, uai, name, type, sector, COALESCE(organisation_id, 0) "
+                             "FROM establishment ORDER BY uai");
+    if (rc < 0) {
+        return rc;
+    }
+    util_arena *a = NULL;
+    rc = util_arena_new(&a, 1024);
+    while (rc == 0 && (rc = s->drv->step(st)) == 1) {
+        relais_establishment *e;
+        util_arena_reset(a);
+        rc = read_establishment(&e, s, st, a);
+        if (rc == 0) {
+            rc = cb(e, payload);
+        }
+    }
+    util_arena_free(a);
+    s->drv->finalize(st);
+    return rc;
+}
+
+int relais_store_establishment_count(size_t *n, relais_store *s)
+{
+    store_stmt *st;
+    int rc = s->drv->prepare(&st, s->db, "SELECT count(*) FROM establishment");
+    if (rc < 0) {
+        return rc;
+    }
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        *n = (size_t)s->drv->column_int64(st, 0);
+        rc = 0;
+    }
+    s->drv->finalize(st);
+    return rc;
+}
+
+int relais_store_establishment_insert(int64_t *id, relais_store *s, const char *uai,
+                                      const char *name, const char *type, const char *sector)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_ETAB_INSERT);
+    if (rc < 0) {
+        return rc;
+    }
+    char norm[9], now[21];
+    normalise_uai(norm, uai);
+    util_now_iso(now);
+    bind_str(s, st, 1, norm);
+    bind_str(s, st, 2, name);
+    bind_str(s, st, 3, type);
+    bind_str(s, st, 4, sector);
+    bind_str(s, st, 5, now);
+    return run_returning(id, s, st);
+}
+
+int relais_store_establishment_update(relais_store *s, int64_t id, const char *name,
+                                      const char *type, const char *sector)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_ETAB_UPDATE);
+    if (rc < 0) {
+        return rc;
+    }
+    bind_str(s, st, 1, name);
+    bind_str(s, st, 2, type);
+    bind_str(s, st, 3, sector);
+    s->drv->bind_int64(st, 4, id);
+    return run_done(s, st);
+}
+
+/* -------------------------------------------------------------- scopes */
+
+static int read_scope(relais_scope **out, relais_store *s, store_stmt *st, util_arena *arena)
+{
+    relais_scope *sc = util_arena_alloc(arena, sizeof *sc);
+    if (sc == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    sc->id = s->drv->column_int64(st, 0);
+    sc->establishment_id = s->drv->column_int64(st, 1);
+    sc->uai = col_dup(s, st, 2, arena);
+    sc->year = (int)s->drv->column_int64(st, 3);
+    sc->calendar.student_start = col_dup(s, st, 4, arena);
+    sc->calendar.student_end = col_dup(s, st, 5, arena);
+    sc->calendar.staff_start = col_dup(s, st, 6, arena);
+    sc->calendar.staff_end = col_dup(s, st, 7, arena);
+    *out = sc;
+    return sc->uai ? 0 : RELAIS_ENOMEM;
+}
+
+int relais_store_scope_find(relais_scope **out, relais_store *s, util_arena *arena,
+                            const char *uai, int year)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_SCOPE_FIND);
+    if (rc < 0) {
+        return rc;
+    }
+    char norm[9];
+    normalise_uai(norm, uai);
+    bind_str(s, st, 1, norm);
+    s->drv->bind_int64(st, 2, year);
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        rc = read_scope(out, s, st, arena);
+    } else if (rc == 0) {
+        relais_error_set(_("l'établissement %s n'a pas de données pour l'année %d-%d"), norm, year,
+                         year + 1);
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_scope_get(relais_scope **out, relais_store *s, util_arena *arena,
+                           int64_t scope_id)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_SCOPE_GET);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, scope_id);
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        rc = read_scope(out, s, st, arena);
+    } else if (rc == 0) {
+        relais_error_set(_("périmètre %lld inconnu"), (long long)scope_id);
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_scope_insert(int64_t *id, relais_store *s, int64_t establishment_id, int year)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_SCOPE_INSERT);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, establishment_id);
+    s->drv->bind_int64(st, 2, year);
+    return run_returning(id, s, st);
+}
+
+int relais_store_scope_set_calendar(relais_store *s, int64_t scope_id, const relais_calendar *c)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_SCOPE_CALENDAR);
+    if (rc < 0) {
+        return rc;
+    }
+    bind_str(s, st, 1, c->student_start);
+    bind_str(s, st, 2, c->student_end);
+    bind_str(s, st, 3, c->staff_start);
+    bind_str(s, st, 4, c->staff_end);
+    s->drv->bind_int64(st, 5, scope_id);
+    return run_done(s, st);
+}
+
+/* ------------------------------------------------------------- records */
+
+/* "t.id, t.scope_id, e.is_active, e.deactivated_on, t.<field>…" */
+static int append_select(util_buf *b, const relais_kind_info *ki)
+{
+    util_buf_puts(b, "SELECT t.id, t.scope_id, e.is_active, e.deactivated_on");
+    for (size_t f = 0; f < ki->n_fields; f++) {
+        util_buf_printf(b, ", t.%s", ki->fields[f].name);
+    }
+    util_buf_printf(b, " FROM %s t JOIN entity e ON e.id = t.id", ki->table);
+    return b->failed ? RELAIS_ENOMEM : 0;
+}
+
+#define SELECT_FIXED_COLUMNS 4
+
+static int prepare_built(store_stmt **out, relais_store *s, util_buf *b)
+{
+    if (b->failed) {
+        util_buf_free(b);
+        return RELAIS_ENOMEM;
+    }
+    int rc = s->drv->prepare(out, s->db, util_buf_cstr(b));
+    util_buf_free(b);
+    return rc;
+}
+
+static int kind_find_stmt(store_stmt **out, relais_store *s, const relais_kind_info *ki)
+{
+    kind_statements *ks = &s->kinds[ki->kind];
+    if (ks->find == NULL) {
+        util_buf b = UTIL_BUF_INIT;
+        append_select(&b, ki);
+        util_buf_puts(&b, " WHERE t.scope_id = ?");
+        for (size_t i = 0; i < ki->n_key; i++) {
+            const relais_field *f = &ki->fields[ki->key[i]];
+            if (f->type == RELAIS_FT_REF) {
+                util_buf_printf(&b, " AND COALESCE(t.%s, 0) = ?", f->name);
+            } else {
+                util_buf_printf(&b, " AND t.%s = ?", f->name);
+            }
+        }
+        int rc = prepare_built(&ks->find, s, &b);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    *out = ks->find;
+    return 0;
+}
+
+static int kind_get_stmt(store_stmt **out, relais_store *s, const relais_kind_info *ki)
+{
+    kind_statements *ks = &s->kinds[ki->kind];
+    if (ks->get == NULL) {
+        util_buf b = UTIL_BUF_INIT;
+        append_select(&b, ki);
+        util_buf_puts(&b, " WHERE t.id = ?");
+        int rc = prepare_built(&ks->get, s, &b);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    *out = ks->get;
+    return 0;
+}
+
+/* Build a record from the current row of a statement made by append_select. */
+static int read_record(relais_record **out, relais_store *s, store_stmt *st,
+                       const relais_kind_info *ki, util_arena *arena)
+{
+    relais_record *r = relais_record_new(arena, ki->kind);
+    if (r == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    r->id = s->drv->column_int64(st, 0);
+    r->scope_id = s->drv->column_int64(st, 1);
+    r->is_active = s->drv->column_int64(st, 2) != 0;
+    r->deactivated_on = col_dup(s, st, 3, arena);
+    for (size_t f = 0; f < ki->n_fields; f++) {
+        int col = (int)f + SELECT_FIXED_COLUMNS;
+        if (ki->fields[f].type == RELAIS_FT_REF) {
+            r->ref[f] = s->drv->column_is_null(st, col) ? 0 : s->drv->column_int64(st, col);
+        } else {
+            size_t len;
+            const char *t = s->drv->column_text(st, col, &len);
+            if (t) {
+                r->text[f] = util_arena_strndup(arena, t, len);
+                if (r->text[f] == NULL) {
+                    return RELAIS_ENOMEM;
+                }
+            }
+        }
+    }
+    *out = r;
+    return 0;
+}
+
+int relais_store_record_find(relais_record **out, relais_store *s, util_arena *arena,
+                             const relais_record *probe)
+{
+    const relais_kind_info *ki = relais_kind_get(probe->kind);
+    store_stmt *st;
+    int rc = kind_find_stmt(&st, s, ki);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, probe->scope_id);
+    for (size_t i = 0; i < ki->n_key; i++) {
+        size_t f = ki->key[i];
+        if (ki->fields[f].type == RELAIS_FT_REF) {
+            s->drv->bind_int64(st, (int)i + 2, probe->ref[f] > 0 ? probe->ref[f] : 0);
+        } else {
+            bind_str(s, st, (int)i + 2, probe->text[f]);
+        }
+    }
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        rc = read_record(out, s, st, ki, arena);
+    } else if (rc == 0) {
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_record_get(relais_record **out, relais_store *s, util_arena *arena,
+                            relais_kind kind, int64_t id)
+{
+    const relais_kind_info *ki = relais_kind_get(kind);
+    if (ki == NULL) {
+        return RELAIS_EINVALID;
+    }
+    store_stmt *st;
+    int rc = kind_get_stmt(&st, s, ki);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, id);
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        rc = read_record(out, s, st, ki, arena);
+    } else if (rc == 0) {
+        relais_error_set(_("enregistrement %s %lld introuvable"), ki->name, (long long)id);
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_entity_kind(relais_kind *kind, relais_store *s, int64_t id)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_ENTITY_KIND);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, id);
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        const char *name = s->drv->column_text(st, 0, NULL);
+        int k = name ? relais_kind_by_name(name) : -1;
+        if (k < 0) {
+            relais_error_set(_("entité %lld de type inconnu"), (long long)id);
+            rc = RELAIS_EDB;
+        } else {
+            *kind = (relais_kind)k;
+            rc = 0;
+        }
+    } else if (rc == 0) {
+        relais_error_set(_("entité %lld introuvable"), (long long)id);
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_record_foreach(relais_store *s, relais_kind kind, int64_t scope_id,
+                                unsigned which, relais_record_cb cb, void *payload)
+{
+    const relais_kind_info *ki = relais_kind_get(kind);
+    if (ki == NULL) {
+        return RELAIS_EINVALID;
+    }
+    if ((which & RELAIS_ANY) == 0) {
+        return 0;
+    }
+    util_buf b = UTIL_BUF_INIT;
+    append_select(&b, ki);
+    util_buf_puts(&b, scope_id > 0 ? " WHERE t.scope_id = ?" : " WHERE ? = 0");
+    if (which == RELAIS_ACTIVE) {
+        util_buf_puts(&b, " AND e.is_active = 1");
+    } else if (which == RELAIS_INACTIVE) {
+        util_buf_puts(&b, " AND e.is_active = 0");
+    }
+    util_buf_puts(&b, " ORDER BY t.id");
+    store_stmt *st;
+    int rc = prepare_built(&st, s, &b);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, scope_id > 0 ? scope_id : 0);
+    util_arena *a = NULL;
+    rc = util_arena_new(&a, 16 * 1024);
+    while (rc == 0 && (rc = s->drv->step(st)) == 1) {
+        relais_record *r;
+        util_arena_reset(a);
+        rc = read_record(&r, s, st, ki, a);
+        if (rc == 0) {
+            rc = cb(r, payload);
+        }
+    }
+    util_arena_free(a);
+    s->drv->finalize(st);
+    return rc;
+}
+
+int relais_store_record_count(size_t *active, size_t *inactive, relais_store *s, relais_kind kind,
+                              int64_t scope_id)
+{
+    const relais_kind_info *ki = relais_kind_get(kind);
+    if (ki == NULL) {
+        return RELAIS_EINVALID;
+    }
+    store_stmt *st;
+    int rc = s->drv->prepare(&st, s->db,
+                             scope_id > 0 ? "SELECT is_active, count(*) FROM entity WHERE "
+                                            "scope_id = ? AND kind = ? GROUP BY is_active"
+                                          : "SELECT is_active, count(*) FROM entity WHERE "
+                                            "? = 0 AND kind = ? GROUP BY is_active");
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, scope_id > 0 ? scope_id : 0);
+    bind_str(s, st, 2, ki->name);
+    size_t a = 0, i = 0;
+    while ((rc = s->drv->step(st)) == 1) {
+        size_t n = (size_t)s->drv->column_int64(st, 1);
+        if (s->drv->column_int64(st, 0)) {
+            a = n;
+        } else {
+            i = n;
+        }
+    }
+    s->drv->finalize(st);
+    if (rc < 0) {
+        return rc;
+    }
+    if (active) {
+        *active = a;
+    }
+    if (inactive) {
+        *inactive = i;
+    }
+    return 0;
+}
+
+static int bind_field(relais_store *s, store_stmt *st, int idx, const relais_field *f,
+                      const char *text, int64_t ref)
+{
+    if (f->type == RELAIS_FT_REF) {
+        return bind_opt_id(s, st, idx, ref);
+    }
+    return bind_str(s, st, idx, text);
+}
+
+int relais_store_record_insert(int64_t *id, relais_store *s, const relais_record *r,
+                               int64_t run_id)
+{
+    const relais_kind_info *ki = relais_kind_get(r->kind);
+    for (size_t i = 0; i < ki->n_key; i++) {
+        const relais_field *f = &ki->fields[ki->key[i]];
+        if (f->type != RELAIS_FT_REF && util_str_empty(r->text[ki->key[i]])) {
+            relais_error_set(_("%s : la clé %s est vide"), ki->name, f->name);
+            return RELAIS_EINVALID;
+        }
+        if (f->type == RELAIS_FT_REF && r->ref[ki->key[i]] < 0) {
+            relais_error_set(_("%s : référence %s non résolue"), ki->name, f->name);
+            return RELAIS_EINVALID;
+        }
+    }
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_ENTITY_INSERT);
+    if (rc < 0) {
+        return rc;
+    }
+    bind_str(s, st, 1, ki->name);
+    s->drv->bind_int64(st, 2, r->scope_id);
+    bind_opt_id(s, st, 3, run_id);
+    bind_opt_id(s, st, 4, run_id);
+    bind_opt_id(s, st, 5, run_id);
+    int64_t new_id;
+    rc = run_returning(&new_id, s, st);
+    if (rc < 0) {
+        return rc;
+    }
+    kind_statements *ks = &s->kinds[r->kind];
+    if (ks->insert == NULL) {
+        util_buf b = UTIL_BUF_INIT;
+        util_buf_printf(&b, "INSERT INTO %s (id, scope_id", ki->table);
+        for (size_t f = 0; f < ki->n_fields; f++) {
+            util_buf_printf(&b, ", %s", ki->fields[f].name);
+        }
+        util_buf_puts(&b, ") VALUES (?, ?");
+        for (size_t f = 0; f < ki->n_fields; f++) {
+            util_buf_puts(&b, ", ?");
+        }
+        util_buf_puts(&b, ")");
+        rc = prepare_built(&ks->insert, s, &b);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    st = ks->insert;
+    s->drv->bind_int64(st, 1, new_id);
+    s->drv->bind_int64(st, 2, r->scope_id);
+    for (size_t f = 0; f < ki->n_fields; f++) {
+        bind_field(s, st, (int)f + 3, &ki->fields[f], r->text[f], r->ref[f]);
+    }
+    rc = run_done(s, st);
+    if (rc == RELAIS_ECONFLICT) {
+        relais_error_prefix(_("%s en double"), ki->name);
+    }
+    if (rc == 0 && !r->is_active) {
+        rc = relais_store_record_set_active(s, new_id, false, r->deactivated_on, run_id);
+    }
+    if (rc == 0) {
+        *id = new_id;
+    }
+    return rc;
+}
+
+int relais_store_record_set_field(relais_store *s, relais_kind kind, int64_t id, size_t field,
+                                  const char *text, int64_t ref, int64_t run_id)
+{
+    const relais_kind_info *ki = relais_kind_get(kind);
+    if (ki == NULL || field >= ki->n_fields) {
+        relais_error_set("%s", _("champ inconnu"));
+        return RELAIS_EINVALID;
+    }
+    kind_statements *ks = &s->kinds[kind];
+    if (ks->set_field == NULL) {
+        ks->set_field = util_calloc(ki->n_fields, sizeof *ks->set_field);
+        if (ks->set_field == NULL) {
+            return RELAIS_ENOMEM;
+        }
+    }
+    int rc;
+    if (ks->set_field[field] == NULL) {
+        util_buf b = UTIL_BUF_INIT;
+        util_buf_printf(&b, "UPDATE %s SET %s = ? WHERE id = ?", ki->table, ki->fields[field].name);
+        rc = prepare_built(&ks->set_field[field], s, &b);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    store_stmt *st = ks->set_field[field];
+    bind_field(s, st, 1, &ki->fields[field], text, ref);
+    s->drv->bind_int64(st, 2, id);
+    rc = run_done(s, st);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = stmt(&st, s, ST_ENTITY_UPDATED);
+    if (rc < 0) {
+        return rc;
+    }
+    bind_opt_id(s, st, 1, run_id);
+    bind_opt_id(s, st, 2, run_id);
+    s->drv->bind_int64(st, 3, id);
+    return run_done(s, st);
+}
+
+int relais_store_record_set_active(relais_store *s, int64_t id, bool active, const char *date,
+                                   int64_t run_id)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_ENTITY_ACTIVE);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, active ? 1 : 0);
+    bind_str(s, st, 2, active ? NULL : date);
+    bind_opt_id(s, st, 3, run_id);
+    /* A restored record was seen by this run; a deactivated one keeps its last sighting. */
+    bind_opt_id(s, st, 4, active ? run_id : 0);
+    s->drv->bind_int64(st, 5, id);
+    return run_done(s, st);
+}
+
+int relais_store_record_touch(relais_store *s, int64_t id, int64_t run_id)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_ENTITY_TOUCH);
+    if (rc < 0) {
+        return rc;
+    }
+    bind_opt_id(s, st, 1, run_id);
+    s->drv->bind_int64(st, 2, id);
+    return run_done(s, st);
+}
+
+/* -------------------------------------------------------------- journal */
+
+static int read_run(relais_run **out, relais_store *s, store_stmt *st, util_arena *arena)
+{
+    relais_run *r = util_arena_alloc(arena, sizeof *r);
+    if (r == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    r->id = s->drv->column_int64(st, 0);
+    r->command = col_dup(s, st, 1, arena);
+    r->status = col_dup(s, st, 2, arena);
+    r->started_at = col_dup(s, st, 3, arena);
+    r->finished_at = col_dup(s, st, 4, arena);
+    r->sources = col_dup(s, st, 5, arena);
+    r->summary = col_dup(s, st, 6, arena);
+    *out = r;
+    return 0;
+}
+
+int relais_store_run_last(relais_run **out, relais_store *s, util_arena *arena, int64_t scope_id)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, scope_id > 0 ? ST_RUN_LAST_SCOPE : ST_RUN_LAST);
+    if (rc < 0) {
+        return rc;
+    }
+    if (scope_id > 0) {
+        s->drv->bind_int64(st, 1, scope_id);
+    }
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        rc = read_run(out, s, st, arena);
+    } else if (rc == 0) {
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_run_get(relais_run **out, relais_store *s, util_arena *arena, int64_t run_id)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_RUN_GET);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, run_id);
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        rc = read_run(out, s, st, arena);
+    } else if (rc == 0) {
+        relais_error_set(_("exécution %lld introuvable"), (long long)run_id);
+        rc = RELAIS_ENOTFOUND;
+    }
+    s->drv->reset(st);
+    return rc;
+}
+
+int relais_store_run_insert(int64_t *id, relais_store *s, const char *command, const char *status,
+                            const char *started_at, const char *sources)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_RUN_INSERT);
+    if (rc < 0) {
+        return rc;
+    }
+    bind_str(s, st, 1, command);
+    bind_str(s, st, 2, status);
+    bind_str(s, st, 3, started_at);
+    bind_str(s, st, 4, sources);
+    return run_returning(id, s, st);
+}
+
+int relais_store_run_finish(relais_store *s, int64_t run_id, const char *status,
+                            const char *summary)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_RUN_FINISH);
+    if (rc < 0) {
+        return rc;
+    }
+    char now[21];
+    util_now_iso(now);
+    bind_str(s, st, 1, status);
+    bind_str(s, st, 2, summary);
+    bind_str(s, st, 3, now);
+    s->drv->bind_int64(st, 4, run_id);
+    return run_done(s, st);
+}
+
+int relais_store_run_scope_add(relais_store *s, int64_t run_id, int64_t scope_id,
+                               const char *summary)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_RUN_SCOPE_ADD);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, run_id);
+    s->drv->bind_int64(st, 2, scope_id);
+    bind_str(s, st, 3, summary);
+    return run_done(s, st);
+}
+
+int relais_store_change_append(int64_t *seq, relais_store *s, const relais_change *c)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_CHANGE_APPEND);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, c->run_id);
+    bind_opt_id(s, st, 2, c->scope_id);
+    bind_str(s, st, 3, c->kind);
+    s->drv->bind_int64(st, 4, c->entity_id);
+    bind_str(s, st, 5, c->op);
+    bind_str(s, st, 6, c->data);
+    int64_t v = 0;
+    rc = run_returning(&v, s, st);
+    if (rc == 0 && seq) {
+        *seq = v;
+    }
+    return rc;
+}
+
+int relais_store_change_foreach(relais_store *s, int64_t after_seq, int64_t scope_id, size_t limit,
+                                relais_change_cb cb, void *payload)
+{
+    util_buf b = UTIL_BUF_INIT;
+    util_buf_puts(&b, "SELECT seq, run_id, COALESCE(scope_id, 0), kind, entity_id, op, data "
+                      "FROM change WHERE seq > ?");
+    util_buf_puts(&b, scope_id > 0 ? " AND scope_id = ?" : " AND ? = 0");
+    util_buf_puts(&b, " ORDER BY seq");
+    if (limit > 0) {
+        util_buf_printf(&b, " LIMIT %zu", limit);
+    }
+    store_stmt *st;
+    int rc = prepare_built(&st, s, &b);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, after_seq);
+    s->drv->bind_int64(st, 2, scope_id > 0 ? scope_id : 0);
+    while ((rc = s->drv->step(st)) == 1) {
+        relais_change c = {
+            .seq = s->drv->column_int64(st, 0),
+            .run_id = s->drv->column_int64(st, 1),
+            .scope_id = s->drv->column_int64(st, 2),
+            .kind = s->drv->column_text(st, 3, NULL),
+            .entity_id = s->drv->column_int64(st, 4),
+            .op = s->drv->column_text(st, 5, NULL),
+            .data = s->drv->column_text(st, 6, NULL),
+        };
+        rc = cb(&c, payload);
+        if (rc != 0) {
+            break;
+        }
+    }
+    s->drv->finalize(st);
+    return rc;
+}
+
+int relais_store_change_last_seq(int64_t *seq, relais_store *s)
+{
+    store_stmt *st;
+    int rc = stmt(&st, s, ST_CHANGE_LAST);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = s->drv->step(st);
+    if (rc == 1) {
+        *seq = s->drv->column_int64(st, 0);
+        rc = 0;
+    }
+    s->drv->reset(st);
+    return rc;
+}

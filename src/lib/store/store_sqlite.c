@@ -1,0 +1,294 @@
+/*
+ * store_sqlite.c — the SQLite driver of the store (see driver.h).
+ *
+ * The hub file runs in WAL mode (imports write while the server reads), with
+ * foreign keys on, synchronous=FULL (a run reported as applied survives a
+ * power cut) and a busy timeout so concurrent writers queue instead of failing.
+ */
+#include "driver.h"
+
+#include <relais/error.h>
+
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/util.h"
+
+struct store_db {
+    sqlite3 *db;
+    char *path;
+};
+
+struct store_stmt {
+    sqlite3_stmt *st;
+    store_db *db;
+};
+
+static int db_error(store_db *db, const char *what)
+{
+    relais_error_set(_("base %s : %s : %s"), db->path, what, sqlite3_errmsg(db->db));
+    return RELAIS_EDB;
+}
+
+static int sq_exec(store_db *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        relais_error_set(_("base %s : %s"), db->path, err ? err : sqlite3_errmsg(db->db));
+        sqlite3_free(err);
+        return RELAIS_EDB;
+    }
+    return 0;
+}
+
+static int sq_open(store_db **out, const char *location, bool create, bool *created)
+{
+    *out = NULL;
+    *created = false;
+    struct stat st;
+    bool exists = stat(location, &st) == 0;
+    if (!exists && !create) {
+        relais_error_set(_("base %s introuvable : créez-la avec « relais init --year AAAA »"),
+                         location);
+        return RELAIS_ENOTFOUND;
+    }
+    if (exists && !S_ISREG(st.st_mode)) {
+        relais_error_set(_("%s n'est pas un fichier"), location);
+        return RELAIS_EINVALID;
+    }
+    store_db *db = util_calloc(1, sizeof *db);
+    if (db == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    db->path = util_strdup(location);
+    if (db->path == NULL) {
+        util_free(db);
+        return RELAIS_ENOMEM;
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = 0;
+    if (sqlite3_open_v2(location, &db->db, flags, NULL) != SQLITE_OK) {
+        rc = db_error(db, _("ouverture impossible"));
+        goto done;
+    }
+    sqlite3_busy_timeout(db->db, 30000);
+    sqlite3_extended_result_codes(db->db, 1);
+    /* Reading the schema makes SQLite check the file header: refuse non-databases early. */
+    rc = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                     " PRAGMA cache_size=-16000; PRAGMA temp_store=FILE;");
+    if (rc < 0) {
+        relais_error_set(_("%s n'est pas une base relais lisible (%s)"), location,
+                         sqlite3_errmsg(db->db));
+        goto done;
+    }
+    *created = !exists;
+done:
+    if (rc < 0) {
+        sqlite3_close(db->db);
+        util_free(db->path);
+        util_free(db);
+        return rc;
+    }
+    *out = db;
+    return 0;
+}
+
+static void sq_close(store_db *db)
+{
+    if (db == NULL) {
+        return;
+    }
+    if (!sqlite3_get_autocommit(db->db)) {
+        sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_close(db->db);
+    util_free(db->path);
+    util_free(db);
+}
+
+static int sq_begin_write(store_db *db)
+{
+    return sq_exec(db, "BEGIN IMMEDIATE");
+}
+
+static int sq_begin_read(store_db *db)
+{
+    return sq_exec(db, "BEGIN DEFERRED");
+}
+
+static int sq_commit(store_db *db)
+{
+    return sq_exec(db, "COMMIT");
+}
+
+static int sq_rollback(store_db *db)
+{
+    if (sqlite3_get_autocommit(db->db)) {
+        return 0;
+    }
+    return sq_exec(db, "ROLLBACK");
+}
+
+static int sq_schema_version(store_db *db, int *version)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+        return db_error(db, "user_version");
+    }
+    int rc = sqlite3_step(st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_error(db, "user_version");
+}
+
+static int sq_set_schema_version(store_db *db, int version)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+    return sq_exec(db, sql);
+}
+
+static int sq_has_column(store_db *db, const char *table, const char *column, bool *has)
+{
+    sqlite3_stmt *st;
+    *has = false;
+    if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &st,
+                           NULL) != SQLITE_OK) {
+        return db_error(db, "table_info");
+    }
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    *has = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int sq_is_empty(store_db *db, bool *empty)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) !=
+        SQLITE_OK) {
+        return db_error(db, "sqlite_master");
+    }
+    int rc = sqlite3_step(st);
+    *empty = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_error(db, "sqlite_master");
+}
+
+static int sq_prepare(store_stmt **out, store_db *db, const char *sql)
+{
+    *out = NULL;
+    store_stmt *s = util_calloc(1, sizeof *s);
+    if (s == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    if (sqlite3_prepare_v3(db->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) !=
+        SQLITE_OK) {
+        int rc = db_error(db, sql);
+        util_free(s);
+        return rc;
+    }
+    s->db = db;
+    *out = s;
+    return 0;
+}
+
+static void sq_finalize(store_stmt *s)
+{
+    if (s) {
+        sqlite3_finalize(s->st);
+        util_free(s);
+    }
+}
+
+static int bind_result(store_stmt *s, int rc)
+{
+    return rc == SQLITE_OK ? 0 : db_error(s->db, "bind");
+}
+
+static int sq_bind_text(store_stmt *s, int idx, const char *text, size_t len)
+{
+    if (text == NULL) {
+        return bind_result(s, sqlite3_bind_null(s->st, idx));
+    }
+    return bind_result(s, sqlite3_bind_text(s->st, idx, text, (int)len, SQLITE_TRANSIENT));
+}
+
+static int sq_bind_int64(store_stmt *s, int idx, int64_t value)
+{
+    return bind_result(s, sqlite3_bind_int64(s->st, idx, value));
+}
+
+static int sq_bind_null(store_stmt *s, int idx)
+{
+    return bind_result(s, sqlite3_bind_null(s->st, idx));
+}
+
+static int sq_step(store_stmt *s)
+{
+    int rc = sqlite3_step(s->st);
+    if (rc == SQLITE_ROW) {
+        return 1;
+    }
+    if (rc == SQLITE_DONE) {
+        return 0;
+    }
+    int err = db_error(s->db, sqlite3_sql(s->st));
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        return RELAIS_ECONFLICT;
+    }
+    return err;
+}
+
+static void sq_reset(store_stmt *s)
+{
+    sqlite3_reset(s->st);
+    sqlite3_clear_bindings(s->st);
+}
+
+static const char *sq_column_text(store_stmt *s, int col, size_t *len)
+{
+    const unsigned char *t = sqlite3_column_text(s->st, col);
+    if (len) {
+        *len = t ? (size_t)sqlite3_column_bytes(s->st, col) : 0;
+    }
+    return (const char *)t;
+}
+
+static int64_t sq_column_int64(store_stmt *s, int col)
+{
+    return sqlite3_column_int64(s->st, col);
+}
+
+static bool sq_column_is_null(store_stmt *s, int col)
+{
+    return sqlite3_column_type(s->st, col) == SQLITE_NULL;
+}
+
+const store_driver store_sqlite_driver = {
+    .name = "sqlite",
+    .schema_prefix = "src/lib/store/schema/sqlite/",
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .begin_write = sq_begin_write,
+    .begin_read = sq_begin_read,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .schema_version = sq_schema_version,
+    .set_schema_version = sq_set_schema_version,
+    .is_empty = sq_is_empty,
+    .has_column = sq_has_column,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .bind_text = sq_bind_text,
+    .bind_int64 = sq_bind_int64,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .column_text = sq_column_text,
+    .column_int64 = sq_column_int64,
+    .column_is_null = sq_column_is_null,
+};

@@ -1,0 +1,327 @@
+/*
+ * test_change.c — the change layer: plans, dry run, apply, idempotence,
+ * rollback on failure, deactivate/restore keeping ids, stale plans refused,
+ * allocation failures.
+ */
+#include "testutil.h"
+
+#include <relais/change.h>
+#include <relais/store.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/util.h"
+
+typedef struct fixture {
+    relais_store *s;
+    util_arena *a;
+    const char *path;
+} fixture;
+
+static int setup(void **state)
+{
+    static fixture fx;
+    fx.path = test_path_join(test_tmpdir("change"), "hub.db");
+    assert_int_equal(relais_store_open(&fx.s, fx.path, RELAIS_STORE_CREATE), 0);
+    assert_int_equal(util_arena_new(&fx.a, 0), 0);
+    *state = &fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    relais_store_close(fx->s);
+    util_arena_free(fx->a);
+    return 0;
+}
+
+typedef struct person {
+    const char *id, *nom, *prenom;
+} person;
+
+typedef struct absent_ctx {
+    relais_plan *p;
+    util_idset *seen;
+    const char *date;
+} absent_ctx;
+
+/* Deactivate the stored students the incoming list did not mention. */
+static int deactivate_absent(const relais_record *r, void *payload)
+{
+    absent_ctx *c = payload;
+    if (!util_idset_has(c->seen, r->id)) {
+        return relais_plan_deactivate(c->p, r, c->date);
+    }
+    return 0;
+}
+
+/*
+ * The importer of these tests: a full list of students; builds the plan that
+ * brings the hub in line (create, update identity, deactivate absent ones).
+ */
+static relais_plan *plan_students(fixture *fx, const person *people, size_t n, const char *date)
+{
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test import"), 0);
+    relais_scope_spec spec = {.uai = "0999999Z", .year = 2025};
+    int64_t scope;
+    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
+    util_idset *seen;
+    assert_int_equal(util_idset_new(&seen), 0);
+    for (size_t i = 0; i < n; i++) {
+        relais_record *r = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+        r->scope_id = scope;
+        relais_record_set_str(r, fx->a, RELAIS_STUDENT_ELEVE_ID, people[i].id);
+        relais_record_set_str(r, fx->a, RELAIS_STUDENT_NOM_DE_FAMILLE, people[i].nom);
+        relais_record_set_str(r, fx->a, RELAIS_STUDENT_PRENOM, people[i].prenom);
+        relais_record *old = NULL;
+        int rc = scope > 0 ? relais_store_record_find(&old, fx->s, fx->a, r) : RELAIS_ENOTFOUND;
+        if (rc == RELAIS_ENOTFOUND) {
+            int64_t ref;
+            assert_int_equal(relais_plan_create(&ref, p, r), 0);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(relais_plan_update(NULL, p, old, r, RELAIS_FG_IDENTITY), 0);
+            util_idset_add(seen, old->id);
+        }
+    }
+    if (scope > 0) {
+        absent_ctx c = {p, seen, date};
+        assert_int_equal(relais_store_record_foreach(fx->s, RELAIS_KIND_STUDENT, scope,
+                                                     RELAIS_ACTIVE, deactivate_absent, &c),
+                         0);
+    }
+    util_idset_free(seen);
+    return p;
+}
+
+static const person class_a[] = {
+    {"1001", "DUPONT", "Jean"}, {"1002", "MARTIN", "Zoé"}, {"1003", "LŒUF", "Chloë"}};
+
+static size_t count(relais_plan *p, relais_count c)
+{
+    return relais_plan_counter(p, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_STUDENT, c);
+}
+
+static int64_t id_of(fixture *fx, const char *eleve_id)
+{
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, "0999999Z", 2025), 0);
+    relais_record *probe = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+    probe->scope_id = sc->id;
+    relais_record_set_str(probe, fx->a, RELAIS_STUDENT_ELEVE_ID, eleve_id);
+    relais_record *r;
+    assert_int_equal(relais_store_record_find(&r, fx->s, fx->a, probe), 0);
+    return r->is_active ? r->id : -r->id;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void test_change__dry_run_writes_nothing_then_apply(void **state)
+{
+    fixture *fx = *state;
+    int64_t seq0;
+    assert_int_equal(relais_store_change_last_seq(&seq0, fx->s), 0);
+    long size0 = file_size(fx->path);
+    relais_plan *p = plan_students(fx, class_a, 3, NULL);
+    assert_int_equal(count(p, RELAIS_COUNT_CREATED), 3);
+    assert_int_equal(relais_plan_n_changes(p), 3 + 2); /* + establishment and year */
+    relais_plan_scope_info info;
+    relais_plan_scope_get(&info, p, 0);
+    assert_true(info.creates_establishment);
+    relais_plan_free(p); /* the dry run: rendered, never applied */
+    int64_t seq1;
+    assert_int_equal(relais_store_change_last_seq(&seq1, fx->s), 0);
+    assert_int_equal(seq0, seq1);
+    assert_int_equal(file_size(fx->path), size0);
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, "0999999Z", 2025), RELAIS_ENOTFOUND);
+
+    p = plan_students(fx, class_a, 3, NULL);
+    int64_t run;
+    assert_int_equal(relais_plan_apply(&run, p), 0);
+    relais_plan_free(p);
+    assert_true(id_of(fx, "1001") > 0);
+}
+
+static void test_change__same_input_twice_changes_nothing(void **state)
+{
+    fixture *fx = *state;
+    relais_plan *p = plan_students(fx, class_a, 3, NULL);
+    assert_int_equal(count(p, RELAIS_COUNT_UNCHANGED), 3);
+    assert_int_equal(relais_plan_n_changes(p), 0);
+    int64_t seq0, seq1;
+    relais_store_change_last_seq(&seq0, fx->s);
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    relais_store_change_last_seq(&seq1, fx->s);
+    assert_int_equal(seq0, seq1);
+}
+
+typedef struct op_seen {
+    int n;
+    char text[256];
+} op_seen;
+
+static int see_op(const relais_plan_op *op, void *payload)
+{
+    op_seen *s = payload;
+    s->n++;
+    if (op->n_changes) {
+        snprintf(s->text, sizeof s->text, "%s:%s:%s->%s", op->label, op->changes[0].field,
+                 op->changes[0].old_value, op->changes[0].new_value);
+    }
+    return 0;
+}
+
+static void test_change__update_deactivate_restore_keep_ids(void **state)
+{
+    fixture *fx = *state;
+    int64_t zoe = id_of(fx, "1002"), chloe = id_of(fx, "1003");
+    /* Zoé changes first name; Chloë leaves. */
+    const person next[] = {{"1001", "DUPONT", "Jean"}, {"1002", "MARTIN", "Zoe"}};
+    relais_plan *p = plan_students(fx, next, 2, "2025-10-15");
+    assert_int_equal(count(p, RELAIS_COUNT_UPDATED), 1);
+    assert_int_equal(count(p, RELAIS_COUNT_DEACTIVATED), 1);
+    assert_int_equal(count(p, RELAIS_COUNT_UNCHANGED), 1);
+    op_seen seen = {0};
+    assert_int_equal(relais_plan_foreach_op(p, see_op, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.text, "MARTIN Zoé (eleve_id 1002):prenom:Zoé->Zoe");
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    assert_int_equal(id_of(fx, "1002"), zoe);
+    assert_int_equal(id_of(fx, "1003"), -chloe); /* inactive, same id */
+    relais_record *r;
+    assert_int_equal(relais_store_record_get(&r, fx->s, fx->a, RELAIS_KIND_STUDENT, chloe), 0);
+    assert_false(r->is_active);
+    assert_string_equal(r->deactivated_on, "2025-10-15");
+
+    /* Chloë comes back: restored with the same id. */
+    p = plan_students(fx, class_a, 3, "2025-11-01");
+    assert_int_equal(count(p, RELAIS_COUNT_RESTORED), 1);
+    assert_int_equal(count(p, RELAIS_COUNT_UPDATED), 1); /* Zoé back to Zoé */
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    assert_int_equal(id_of(fx, "1003"), chloe);
+}
+
+static void test_change__failure_midway_rolls_back(void **state)
+{
+    fixture *fx = *state;
+    int64_t seq0;
+    relais_store_change_last_seq(&seq0, fx->s);
+    size_t active0;
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, "0999999Z", 2025), 0);
+    relais_store_record_count(&active0, NULL, fx->s, RELAIS_KIND_STUDENT, sc->id);
+    /* Two creations of the same key: the second fails at apply time. */
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test"), 0);
+    for (int i = 0; i < 2; i++) {
+        relais_record *r = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+        r->scope_id = sc->id;
+        relais_record_set_str(r, fx->a, RELAIS_STUDENT_ELEVE_ID, "2000");
+        int64_t ref;
+        assert_int_equal(relais_plan_create(&ref, p, r), 0);
+    }
+    assert_int_equal(relais_plan_apply(NULL, p), RELAIS_ECONFLICT);
+    assert_non_null(strstr(relais_error_last(), "2000"));
+    relais_plan_free(p);
+    int64_t seq1;
+    relais_store_change_last_seq(&seq1, fx->s);
+    assert_int_equal(seq0, seq1);
+    size_t active1;
+    relais_store_record_count(&active1, NULL, fx->s, RELAIS_KIND_STUDENT, sc->id);
+    assert_int_equal(active0, active1);
+    assert_false(relais_store_in_transaction(fx->s));
+}
+
+static void test_change__stale_plan_is_refused(void **state)
+{
+    fixture *fx = *state;
+    const person next[] = {{"1001", "DUPONT", "Jean-Marc"}};
+    relais_plan *stale = plan_students(fx, next, 1, "2025-12-01");
+    relais_plan *other = plan_students(fx, next, 1, "2025-12-01");
+    assert_int_equal(relais_plan_apply(NULL, other), 0);
+    relais_plan_free(other);
+    assert_int_equal(relais_plan_apply(NULL, stale), RELAIS_ECONFLICT);
+    relais_plan_free(stale);
+}
+
+static int count_warnings(const relais_warning *w, void *payload)
+{
+    int *n = payload;
+    (*n)++;
+    assert_string_equal(w->code, "TEST");
+    assert_int_equal(w->line, 42);
+    return 0;
+}
+
+static void test_change__warnings_and_counters(void **state)
+{
+    fixture *fx = *state;
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test"), 0);
+    relais_scope_spec spec = {.uai = "0999999Z", .year = 2025};
+    int64_t scope;
+    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
+    for (int i = 0; i < 1000; i++) {
+        assert_int_equal(relais_plan_warnf(p, RELAIS_SEVERITY_WARNING, "TEST", "f.xml", 42,
+                                           RELAIS_KIND_STUDENT, "ELEVE_ID 1", "élève %d", i),
+                         0);
+    }
+    assert_int_equal(relais_plan_count(p, scope, RELAIS_KIND_STUDENT, RELAIS_COUNT_IGNORED, 7), 0);
+    int n = 0;
+    assert_int_equal(relais_plan_foreach_warning(p, count_warnings, &n), 0);
+    assert_int_equal(n, 1000);
+    assert_int_equal(relais_plan_n_warnings(p, RELAIS_SEVERITY_WARNING), 1000);
+    char *json = relais_plan_summary_json(p, RELAIS_PLAN_ALL_SCOPES);
+    assert_string_equal(json, "{\"student\":{\"created\":0,\"updated\":0,\"unchanged\":0,"
+                              "\"deactivated\":0,\"restored\":0,\"ignored\":7}}");
+    util_free(json);
+    relais_plan_free(p);
+}
+
+static void test_change__allocation_failures_are_clean(void **state)
+{
+    fixture *fx = *state;
+    /* Fail each allocation of plan building in turn: an error, never a crash or a leak. */
+    for (long n = 0; n < 400; n++) {
+        util_alloc_fail_after(n);
+        relais_plan *p = NULL;
+        int rc = relais_plan_new(&p, fx->s, "test");
+        if (rc == 0) {
+            relais_scope_spec spec = {.uai = "0999999Y", .year = 2025};
+            int64_t scope;
+            rc = relais_plan_scope(&scope, p, &spec);
+            for (int i = 0; i < 20 && rc == 0; i++) {
+                relais_warning w = {RELAIS_SEVERITY_INFO, "X", "f", 1, -1, NULL, "m"};
+                rc = relais_plan_warn(p, &w);
+            }
+        }
+        util_alloc_fail_after(-1);
+        assert_true(rc == 0 || rc == RELAIS_ENOMEM || rc == RELAIS_EDB);
+        relais_plan_free(p);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_change__dry_run_writes_nothing_then_apply),
+        cmocka_unit_test(test_change__same_input_twice_changes_nothing),
+        cmocka_unit_test(test_change__update_deactivate_restore_keep_ids),
+        cmocka_unit_test(test_change__failure_midway_rolls_back),
+        cmocka_unit_test(test_change__stale_plan_is_refused),
+        cmocka_unit_test(test_change__warnings_and_counters),
+        cmocka_unit_test(test_change__allocation_failures_are_clean),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
