@@ -6,6 +6,7 @@
 #   make bench   benchmarks, figures printed
 #   make fuzz    short fuzzing runs of the parsers (clang/libFuzzer)
 
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 ifeq ($(CI),true)

@@ -101,3 +101,25 @@ int cli_scope_year(cli_ctx *ctx, const cli_args *args, relais_store *s, int *yea
     int rc = relais_store_current_year(year, s);
     return rc < 0 ? cli_fail(ctx, rc) : 0;
 }
+
+void cli_print_padded(FILE *f, const char *s, size_t width)
+{
+    fputs(s, f);
+    for (size_t n = util_utf8_length(s); n < width; n++) {
+        fputc(' ', f);
+    }
+}
+
+const char *cli_run_status_label(const char *status)
+{
+    if (util_streq(status, "applied")) {
+        return _("appliquée");
+    }
+    if (util_streq(status, "quarantined")) {
+        return _("en quarantaine");
+    }
+    if (util_streq(status, "reverted")) {
+        return _("annulée");
+    }
+    return status ? status : "";
+}

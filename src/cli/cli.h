@@ -89,6 +89,12 @@ int cli_scope_year(cli_ctx *ctx, const cli_args *args, struct relais_store *s, i
 /** Parse a school year "2025" or "2025-2026"; false when invalid. */
 bool cli_parse_year(const char *s, int *year);
 
+/** Print s left-aligned in `width` characters (UTF-8 aware). */
+void cli_print_padded(FILE *f, const char *s, size_t width);
+
+/** French (translated) word for a run status ("applied" → "appliquée"). */
+const char *cli_run_status_label(const char *status);
+
 /** Is stderr a terminal (progress indications are shown only then)? */
 bool cli_stderr_is_tty(void);
 

@@ -14,6 +14,17 @@ static const cli_option status_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Order of the human report: people first, then structures, then the rest. */
+static const relais_kind display_order[RELAIS_KIND_COUNT] = {
+    RELAIS_KIND_STUDENT,        RELAIS_KIND_GUARDIAN,        RELAIS_KIND_STUDENT_GUARDIAN,
+    RELAIS_KIND_STAFF,          RELAIS_KIND_DIVISION,        RELAIS_KIND_GROUP,
+    RELAIS_KIND_GROUP_DIVISION, RELAIS_KIND_ENROLMENT,       RELAIS_KIND_STUDENT_OPTION,
+    RELAIS_KIND_SUBJECT,        RELAIS_KIND_MEF,             RELAIS_KIND_NOMENCLATURE,
+    RELAIS_KIND_PROGRAMME,      RELAIS_KIND_MANDATORY_OPTION, RELAIS_KIND_STAFF_DISCIPLINE,
+    RELAIS_KIND_SERVICE,        RELAIS_KIND_SERVICE_TEACHER, RELAIS_KIND_COURSE,
+    RELAIS_KIND_XREF,
+};
+
 /* Kinds always shown, even at zero, in the human report. */
 static bool is_main_kind(relais_kind k)
 {
@@ -80,21 +91,24 @@ static int show_establishment(const relais_establishment *e, void *payload)
             return 0;
         }
     }
-    for (int k = 0; k < RELAIS_KIND_COUNT && scope; k++) {
+    for (int i = 0; i < RELAIS_KIND_COUNT && scope; i++) {
+        relais_kind k = j ? (relais_kind)i : display_order[i];
         size_t active = 0, inactive = 0;
-        rc = relais_store_record_count(&active, &inactive, st->s, (relais_kind)k, scope->id);
+        rc = relais_store_record_count(&active, &inactive, st->s, k, scope->id);
         if (rc < 0) {
             return rc;
         }
-        const relais_kind_info *ki = relais_kind_get((relais_kind)k);
+        const relais_kind_info *ki = relais_kind_get(k);
         if (j) {
             util_json_key(j, ki->name);
             util_json_object_begin(j);
             util_json_kv_int(j, "active", (int64_t)active);
             util_json_kv_int(j, "inactive", (int64_t)inactive);
             util_json_object_end(j);
-        } else if (active || inactive || is_main_kind((relais_kind)k)) {
-            fprintf(f, "  %-34s %8zu %s", _(ki->label), active, _("actifs"));
+        } else if (active || inactive || is_main_kind(k)) {
+            fputs("  ", f);
+            cli_print_padded(f, _(ki->label), 34);
+            fprintf(f, " %8zu %s", active, _("actifs"));
             if (inactive) {
                 fprintf(f, ", %zu %s", inactive, _("désactivés"));
             }
@@ -111,8 +125,10 @@ static int show_establishment(const relais_establishment *e, void *payload)
         }
         util_json_object_end(j);
     } else if (run) {
+        char when[32];
+        util_timestamp_display(run->finished_at ? run->finished_at : run->started_at, when);
         fprintf(f, "  %s : n°%lld « %s » (%s), %s\n", _("Dernière exécution"), (long long)run->id,
-                run->command, run->status, run->finished_at ? run->finished_at : run->started_at);
+                run->command, cli_run_status_label(run->status), when);
     } else {
         fprintf(f, "  %s\n", _("Aucune exécution pour cette année."));
     }

@@ -151,3 +151,17 @@ void util_now_iso(char out[21])
     gmtime_r(&t, &tm);
     strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+void util_timestamp_display(const char *iso, char out[32])
+{
+    struct tm tm = {0};
+    const char *end = iso ? strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+    if (end == NULL || *end != '\0') {
+        snprintf(out, 32, "%s", iso ? iso : "");
+        return;
+    }
+    time_t t = timegm(&tm);
+    struct tm local;
+    localtime_r(&t, &local);
+    strftime(out, 32, "%d/%m/%Y %H:%M", &local);
+}

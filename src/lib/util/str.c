@@ -146,3 +146,12 @@ char *util_arena_ascii_upper(util_arena *a, const char *s)
     }
     return p;
 }
+
+size_t util_utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return n;
+}

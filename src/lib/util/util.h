@@ -104,6 +104,8 @@ bool util_parse_int64(const char *s, size_t len, int64_t *out);
 int util_snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /** Is `s` valid UTF-8 of length len? */
 bool util_utf8_valid(const char *s, size_t len);
+/** Number of characters (code points) of a UTF-8 string, for column alignment. */
+size_t util_utf8_length(const char *s);
 /** ASCII upper-case copy into the arena. */
 char *util_arena_ascii_upper(util_arena *a, const char *s);
 
@@ -131,6 +133,8 @@ void util_date_from_days(int64_t days, util_date *out);
 void util_date_today(util_date *out);
 /** Current time as ISO-8601 "YYYY-MM-DDTHH:MM:SSZ" (UTC); RELAIS_NOW overrides for tests. */
 void util_now_iso(char out[21]);
+/** "YYYY-MM-DDTHH:MM:SSZ" (UTC) to local "DD/MM/YYYY HH:MM" for display; copies on failure. */
+void util_timestamp_display(const char *iso, char out[32]);
 /** Convert an ISO date "YYYY-MM-DD" string to "DD/MM/YYYY" (French display). */
 void util_iso_to_fr(const char *iso, char out[11]);
 
