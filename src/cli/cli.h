@@ -98,6 +98,26 @@ const char *cli_run_status_label(const char *status);
 /** Is stderr a terminal (progress indications are shown only then)? */
 bool cli_stderr_is_tty(void);
 
+/* ------------------------------------------------------------ reports */
+
+struct relais_plan;
+
+/** How a plan report was produced. */
+typedef struct cli_report_opts {
+    const char *title;   /* "Import SIECLE" (translated by the caller) */
+    bool dry_run;        /* the plan was not applied */
+    int64_t run_id;      /* the run that applied it (0 when not applied) */
+    const char *refused; /* when the run was refused: the reason (nothing written) */
+    size_t max_details;  /* warnings listed per code in text (0: default 20) */
+} cli_report_opts;
+
+/**
+ * Print the report ("bilan") of a plan: scopes, counters per kind, warnings
+ * grouped by code; French text, or JSON with --json (every warning listed).
+ * Returns CLI_EXIT_DATA_ERRORS when the plan holds errors, else CLI_EXIT_OK.
+ */
+int cli_report_plan(cli_ctx *ctx, struct relais_plan *plan, const cli_report_opts *opts);
+
 /* The table of commands (main.c). */
 extern const cli_command *const cli_commands[];
 
