@@ -118,6 +118,14 @@ typedef struct cli_report_opts {
  */
 int cli_report_plan(cli_ctx *ctx, struct relais_plan *plan, const cli_report_opts *opts);
 
+/**
+ * The end of every command that changes data: with dry_run, print the report
+ * and write nothing; otherwise apply the plan in one transaction and print the
+ * report of what was applied. A failed apply writes nothing and exits with
+ * CLI_EXIT_FAILED. `opts` gives the title; dry_run and run_id are filled here.
+ */
+int cli_apply_plan(cli_ctx *ctx, struct relais_plan *plan, bool dry_run, cli_report_opts *opts);
+
 /* The table of commands (main.c). */
 extern const cli_command *const cli_commands[];
 

@@ -322,3 +322,18 @@ int cli_report_plan(cli_ctx *ctx, relais_plan *p, const cli_report_opts *o)
     return relais_plan_n_warnings(p, RELAIS_SEVERITY_ERROR) > 0 ? CLI_EXIT_DATA_ERRORS
                                                                   : CLI_EXIT_OK;
 }
+
+int cli_apply_plan(cli_ctx *ctx, relais_plan *plan, bool dry_run, cli_report_opts *opts)
+{
+    opts->dry_run = dry_run;
+    opts->run_id = 0;
+    if (!dry_run) {
+        int64_t run_id = 0;
+        int rc = relais_plan_apply(&run_id, plan);
+        if (rc < 0) {
+            return cli_fail(ctx, rc);
+        }
+        opts->run_id = run_id;
+    }
+    return cli_report_plan(ctx, plan, opts);
+}
