@@ -334,3 +334,11 @@ CREATE TABLE xref (
 );
 CREATE UNIQUE INDEX xref_key ON xref (scope_id, application, category, external_id);
 CREATE INDEX xref_entity_id ON xref (entity_id);
+-- The crosswalk as people read it: one external identifier of one record in one
+-- application, with when relais first and last saw it.
+CREATE VIEW crosswalk AS
+SELECT x.scope_id, x.application, x.category, x.external_id, x.entity_id, x.provenance,
+       e.is_active, e.deactivated_on,
+       (SELECT started_at FROM run WHERE id = e.created_run) AS first_seen,
+       (SELECT started_at FROM run WHERE id = e.last_seen_run) AS last_seen
+FROM xref x JOIN entity e ON e.id = x.id;
