@@ -178,6 +178,9 @@ typedef int (*relais_change_cb)(const relais_change *c, void *payload);
 /** Changes with seq > after_seq, in seq order, at most `limit` (0: no limit); scope 0 = all. */
 int relais_store_change_foreach(relais_store *s, int64_t after_seq, int64_t scope_id,
                                 size_t limit, relais_change_cb cb, void *payload);
+/** Changes made by run `run_id`, in seq order. */
+int relais_store_change_foreach_run(relais_store *s, int64_t run_id, relais_change_cb cb,
+                                    void *payload);
 /** Highest change seq (0 when the journal is empty). */
 int relais_store_change_last_seq(int64_t *seq, relais_store *s);
 

@@ -15,12 +15,14 @@
 
 extern const cli_command cli_cmd_init;
 extern const cli_command cli_cmd_status;
+extern const cli_command cli_cmd_check;
 extern const cli_command cli_cmd_version;
 extern const cli_command cli_cmd_manpage;
 
 const cli_command *const cli_commands[] = {
     &cli_cmd_init,
     &cli_cmd_status,
+    &cli_cmd_check,
     &cli_cmd_version,
     &cli_cmd_manpage,
     NULL,

@@ -1246,6 +1246,42 @@ int relais_store_change_append(int64_t *seq, relais_store *s, const relais_chang
     return rc;
 }
 
+static int foreach_change_rows(relais_store *s, store_stmt *st, relais_change_cb cb, void *payload)
+{
+    int rc;
+    while ((rc = s->drv->step(st)) == 1) {
+        relais_change c = {
+            .seq = s->drv->column_int64(st, 0),
+            .run_id = s->drv->column_int64(st, 1),
+            .scope_id = s->drv->column_int64(st, 2),
+            .kind = s->drv->column_text(st, 3, NULL),
+            .entity_id = s->drv->column_int64(st, 4),
+            .op = s->drv->column_text(st, 5, NULL),
+            .data = s->drv->column_text(st, 6, NULL),
+        };
+        rc = cb(&c, payload);
+        if (rc != 0) {
+            break;
+        }
+    }
+    s->drv->finalize(st);
+    return rc;
+}
+
+int relais_store_change_foreach_run(relais_store *s, int64_t run_id, relais_change_cb cb,
+                                    void *payload)
+{
+    store_stmt *st;
+    int rc = s->drv->prepare(&st, s->db,
+                             "SELECT seq, run_id, COALESCE(scope_id, 0), kind, entity_id, op, data "
+                             "FROM change WHERE run_id = ? ORDER BY seq");
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, run_id);
+    return foreach_change_rows(s, st, cb, payload);
+}
+
 int relais_store_change_foreach(relais_store *s, int64_t after_seq, int64_t scope_id, size_t limit,
                                 relais_change_cb cb, void *payload)
 {
@@ -1264,23 +1300,7 @@ int relais_store_change_foreach(relais_store *s, int64_t after_seq, int64_t scop
     }
     s->drv->bind_int64(st, 1, after_seq);
     s->drv->bind_int64(st, 2, scope_id > 0 ? scope_id : 0);
-    while ((rc = s->drv->step(st)) == 1) {
-        relais_change c = {
-            .seq = s->drv->column_int64(st, 0),
-            .run_id = s->drv->column_int64(st, 1),
-            .scope_id = s->drv->column_int64(st, 2),
-            .kind = s->drv->column_text(st, 3, NULL),
-            .entity_id = s->drv->column_int64(st, 4),
-            .op = s->drv->column_text(st, 5, NULL),
-            .data = s->drv->column_text(st, 6, NULL),
-        };
-        rc = cb(&c, payload);
-        if (rc != 0) {
-            break;
-        }
-    }
-    s->drv->finalize(st);
-    return rc;
+    return foreach_change_rows(s, st, cb, payload);
 }
 
 int relais_store_change_last_seq(int64_t *seq, relais_store *s)

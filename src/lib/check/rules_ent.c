@@ -1,0 +1,412 @@
+/*
+ * rules_ent.c — consistency as the ENT and the partner applications see it:
+ * students left in the groups of their former class, teachers attached to a
+ * class through an emptied group, persons without an ENT or partner
+ * identifier, guardians recorded twice.
+ */
+#include "check_internal.h"
+
+#include <string.h>
+
+/* Divisions a group draws from. */
+static size_t group_divisions(const check_snapshot *snap, const snap_groups *gd, int64_t group,
+                              int64_t *out, size_t max)
+{
+    const size_t *items;
+    size_t n = snapshot_group_get(gd, group, &items), k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        out[k++] = snap->k[RELAIS_KIND_GROUP_DIVISION].recs[items[i]]->ref[RELAIS_GROUP_DIVISION_DIVISION];
+    }
+    return k;
+}
+
+static bool contains(const int64_t *ids, size_t n, int64_t id)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+#define MAX_LINKS 64
+
+static int old_class_groups(check_ctx *c, const snap_groups *by_student, const snap_groups *gd)
+{
+    const check_snapshot *snap = c->snap;
+    const snap_kind *students = &snap->k[RELAIS_KIND_STUDENT];
+    const snap_kind *enrolments = &snap->k[RELAIS_KIND_ENROLMENT];
+    int rc = 0;
+    for (size_t i = 0; i < students->n && rc == 0; i++) {
+        const relais_record *st = students->recs[i];
+        if (!check_student_present(st, c->today)) {
+            continue;
+        }
+        int64_t now[MAX_LINKS], before[MAX_LINKS];
+        size_t n_now = 0, n_before = 0;
+        const size_t *items;
+        size_t n = snapshot_group_get(by_student, st->id, &items);
+        for (size_t k = 0; k < n; k++) {
+            const relais_record *e = enrolments->recs[items[k]];
+            int64_t d = e->ref[RELAIS_ENROLMENT_DIVISION];
+            if (d <= 0) {
+                continue;
+            }
+            if (e->is_active && n_now < MAX_LINKS) {
+                now[n_now++] = d;
+            } else if (!e->is_active && n_before < MAX_LINKS) {
+                before[n_before++] = d;
+            }
+        }
+        if (n_now == 0 || n_before == 0) {
+            continue;
+        }
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            const relais_record *e = enrolments->recs[items[k]];
+            int64_t g = e->ref[RELAIS_ENROLMENT_GROUP];
+            if (!e->is_active || g <= 0) {
+                continue;
+            }
+            int64_t divs[MAX_LINKS];
+            size_t nd = group_divisions(snap, gd, g, divs, MAX_LINKS);
+            bool tied_to_old = false, tied_to_now = false;
+            for (size_t j = 0; j < nd; j++) {
+                tied_to_old = tied_to_old || (contains(before, n_before, divs[j]) &&
+                                              !contains(now, n_now, divs[j]));
+                tied_to_now = tied_to_now || contains(now, n_now, divs[j]);
+            }
+            if (tied_to_old && !tied_to_now) {
+                const relais_record *group = snapshot_get(snap, RELAIS_KIND_GROUP, g);
+                const relais_record *division = snapshot_get(snap, RELAIS_KIND_DIVISION, now[0]);
+                rc = check_emit(c, "ENT_GROUPE_ANCIENNE_DIVISION", st,
+                                check_person_ids(c->scratch, st),
+                                _("%s, maintenant en %s, est encore dans le groupe %s de son "
+                                  "ancienne classe"),
+                                check_person_name(c->scratch, st),
+                                division ? division->text[RELAIS_DIVISION_CODE] : "?",
+                                group ? group->text[RELAIS_GROUP_CODE] : "?");
+            }
+        }
+    }
+    return rc;
+}
+
+/* The current divisions of a present student (active division enrolments). */
+static size_t current_divisions(const check_ctx *c, const snap_groups *by_student, int64_t student,
+                                int64_t *out, size_t max)
+{
+    const relais_record *st = snapshot_get(c->snap, RELAIS_KIND_STUDENT, student);
+    if (st == NULL || !check_student_present(st, c->today)) {
+        return 0;
+    }
+    const size_t *items;
+    size_t n = snapshot_group_get(by_student, student, &items), k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        const relais_record *e = c->snap->k[RELAIS_KIND_ENROLMENT].recs[items[i]];
+        if (e->is_active && e->ref[RELAIS_ENROLMENT_DIVISION] > 0) {
+            out[k++] = e->ref[RELAIS_ENROLMENT_DIVISION];
+        }
+    }
+    return k;
+}
+
+/* Does group g hold a present student whose class is d? */
+static bool group_has_student_of(const check_ctx *c, const snap_groups *by_group,
+                                 const snap_groups *by_student, int64_t g, int64_t d)
+{
+    const size_t *items;
+    size_t n = snapshot_group_get(by_group, g, &items);
+    for (size_t i = 0; i < n; i++) {
+        const relais_record *e = c->snap->k[RELAIS_KIND_ENROLMENT].recs[items[i]];
+        int64_t divs[MAX_LINKS];
+        size_t nd = current_divisions(c, by_student, e->ref[RELAIS_ENROLMENT_STUDENT], divs,
+                                      MAX_LINKS);
+        if (contains(divs, nd, d)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int ghost_classes(check_ctx *c, const snap_groups *by_student, const snap_groups *gd)
+{
+    const check_snapshot *snap = c->snap;
+    snap_groups by_teacher, by_group;
+    int rc = snapshot_group(&by_teacher, snap, RELAIS_KIND_SERVICE_TEACHER,
+                            RELAIS_SERVICE_TEACHER_STAFF, true);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = snapshot_group(&by_group, snap, RELAIS_KIND_ENROLMENT, RELAIS_ENROLMENT_GROUP, true);
+    if (rc < 0) {
+        snapshot_groups_free(&by_teacher);
+        return rc;
+    }
+    const snap_kind *staff = &snap->k[RELAIS_KIND_STAFF];
+    for (size_t i = 0; i < staff->n && rc == 0; i++) {
+        const relais_record *t = staff->recs[i];
+        if (!t->is_active) {
+            continue;
+        }
+        const size_t *items;
+        size_t n = snapshot_group_get(&by_teacher, t->id, &items);
+        int64_t direct[MAX_LINKS];
+        size_t n_direct = 0;
+        for (size_t k = 0; k < n; k++) {
+            const relais_record *sv = snapshot_get(
+                snap, RELAIS_KIND_SERVICE,
+                snap->k[RELAIS_KIND_SERVICE_TEACHER].recs[items[k]]->ref[RELAIS_SERVICE_TEACHER_SERVICE]);
+            if (sv && sv->is_active && sv->ref[RELAIS_SERVICE_DIVISION] > 0 && n_direct < MAX_LINKS) {
+                direct[n_direct++] = sv->ref[RELAIS_SERVICE_DIVISION];
+            }
+        }
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            const relais_record *sv = snapshot_get(
+                snap, RELAIS_KIND_SERVICE,
+                snap->k[RELAIS_KIND_SERVICE_TEACHER].recs[items[k]]->ref[RELAIS_SERVICE_TEACHER_SERVICE]);
+            int64_t g = sv && sv->is_active ? sv->ref[RELAIS_SERVICE_GROUP] : 0;
+            if (g <= 0) {
+                continue;
+            }
+            int64_t divs[MAX_LINKS];
+            size_t nd = group_divisions(snap, gd, g, divs, MAX_LINKS);
+            for (size_t j = 0; j < nd && rc == 0; j++) {
+                if (contains(direct, n_direct, divs[j]) ||
+                    group_has_student_of(c, &by_group, by_student, g, divs[j])) {
+                    continue;
+                }
+                const relais_record *group = snapshot_get(snap, RELAIS_KIND_GROUP, g);
+                const relais_record *division = snapshot_get(snap, RELAIS_KIND_DIVISION, divs[j]);
+                rc = check_emit(c, "ENT_PROF_DIVISION_FANTOME", t, check_person_ids(c->scratch, t),
+                                _("%s est rattaché à la division %s par le groupe %s, qui n'a "
+                                  "plus aucun élève de cette division"),
+                                check_person_name(c->scratch, t),
+                                division ? division->text[RELAIS_DIVISION_CODE] : "?",
+                                group ? group->text[RELAIS_GROUP_CODE] : "?");
+            }
+        }
+    }
+    snapshot_groups_free(&by_teacher);
+    snapshot_groups_free(&by_group);
+    return rc;
+}
+
+/* Applications the persons should have an identifier in: given, or seen in the crosswalk. */
+static bool is_source_application(const char *app)
+{
+    return util_streq(app, "siecle") || util_streq(app, "sts") || util_streq(app, "edt");
+}
+
+static int missing_identifiers(check_ctx *c)
+{
+    const check_snapshot *snap = c->snap;
+    const char *apps[16];
+    size_t n_apps = 0;
+    if (c->opts && c->opts->n_applications) {
+        for (size_t i = 0; i < c->opts->n_applications && n_apps < 16; i++) {
+            apps[n_apps++] = c->opts->applications[i];
+        }
+    } else {
+        const snap_kind *xk = &snap->k[RELAIS_KIND_XREF];
+        for (size_t i = 0; i < xk->n; i++) {
+            const char *app = xk->recs[i]->text[RELAIS_XREF_APPLICATION];
+            bool known = false;
+            for (size_t j = 0; j < n_apps; j++) {
+                known = known || util_streq(apps[j], app);
+            }
+            if (!known && app && !is_source_application(app) && n_apps < 16) {
+                apps[n_apps++] = app;
+            }
+        }
+    }
+    const relais_kind kinds[] = {RELAIS_KIND_STUDENT, RELAIS_KIND_GUARDIAN, RELAIS_KIND_STAFF};
+    int rc = 0;
+    for (size_t a = 0; a < n_apps && rc == 0; a++) {
+        for (size_t k = 0; k < UTIL_ARRAY_LEN(kinds) && rc == 0; k++) {
+            const char *category = relais_kind_get(kinds[k])->name;
+            /* A partner list without teachers says nothing about teachers. */
+            if (!(c->opts && c->opts->n_applications) &&
+                !snapshot_has_source(snap, apps[a], category)) {
+                continue;
+            }
+            const snap_kind *sk = &snap->k[kinds[k]];
+            for (size_t i = 0; i < sk->n && rc == 0; i++) {
+                const relais_record *p = sk->recs[i];
+                if (!p->is_active ||
+                    (kinds[k] == RELAIS_KIND_STUDENT && !check_student_present(p, c->today))) {
+                    continue;
+                }
+                if (snapshot_xref(snap, p->id, apps[a]) == NULL) {
+                    rc = check_emit(c, "ENT_SANS_IDENTIFIANT", p, check_person_ids(c->scratch, p),
+                                    _("%s n'a pas d'identifiant %s"),
+                                    check_person_name(c->scratch, p), apps[a]);
+                }
+            }
+        }
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------ duplicate guardians */
+
+/* Upper-case ASCII fold of a UTF-8 name: accents of Latin letters removed, œ/æ expanded,
+ * punctuation and spaces dropped. Enough to compare two records of one parent. */
+static void fold_name(char *out, size_t size, const char *s)
+{
+    static const struct {
+        const char *utf8;
+        const char *ascii;
+    } map[] = {{"à", "A"}, {"â", "A"}, {"ä", "A"}, {"á", "A"}, {"ã", "A"}, {"À", "A"}, {"Â", "A"},
+               {"Ä", "A"}, {"ç", "C"}, {"Ç", "C"}, {"é", "E"}, {"è", "E"}, {"ê", "E"}, {"ë", "E"},
+               {"É", "E"}, {"È", "E"}, {"Ê", "E"}, {"Ë", "E"}, {"î", "I"}, {"ï", "I"}, {"í", "I"},
+               {"Î", "I"}, {"Ï", "I"}, {"ô", "O"}, {"ö", "O"}, {"ó", "O"}, {"Ô", "O"}, {"Ö", "O"},
+               {"ù", "U"}, {"û", "U"}, {"ü", "U"}, {"ú", "U"}, {"Ù", "U"}, {"Û", "U"}, {"Ü", "U"},
+               {"ÿ", "Y"}, {"Ÿ", "Y"}, {"ñ", "N"}, {"Ñ", "N"}, {"œ", "OE"}, {"Œ", "OE"},
+               {"æ", "AE"}, {"Æ", "AE"}};
+    size_t n = 0;
+    while (s && *s && n + 3 < size) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x80) {
+            if ((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) {
+                out[n++] = (char)ch;
+            } else if (ch >= 'a' && ch <= 'z') {
+                out[n++] = (char)(ch - 'a' + 'A');
+            }
+            s++;
+            continue;
+        }
+        bool mapped = false;
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(map) && !mapped; i++) {
+            size_t len = strlen(map[i].utf8);
+            if (strncmp(s, map[i].utf8, len) == 0) {
+                for (const char *a = map[i].ascii; *a && n + 1 < size; a++) {
+                    out[n++] = *a;
+                }
+                s += len;
+                mapped = true;
+            }
+        }
+        if (!mapped) {
+            out[n++] = *s++; /* keep other bytes as they are */
+        }
+    }
+    out[n] = '\0';
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a && b && a[0] && strcmp(a, b) == 0;
+}
+
+static bool share_child(const check_snapshot *snap, const snap_groups *links, int64_t g1,
+                        int64_t g2)
+{
+    const size_t *a, *b;
+    size_t na = snapshot_group_get(links, g1, &a), nb = snapshot_group_get(links, g2, &b);
+    const snap_kind *sg = &snap->k[RELAIS_KIND_STUDENT_GUARDIAN];
+    for (size_t i = 0; i < na; i++) {
+        for (size_t j = 0; j < nb; j++) {
+            if (sg->recs[a[i]]->ref[RELAIS_STUDENT_GUARDIAN_STUDENT] ==
+                sg->recs[b[j]]->ref[RELAIS_STUDENT_GUARDIAN_STUDENT]) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static int duplicate_guardians(check_ctx *c)
+{
+    const check_snapshot *snap = c->snap;
+    const snap_kind *gk = &snap->k[RELAIS_KIND_GUARDIAN];
+    util_map *by_name;
+    int rc = util_map_new(&by_name);
+    if (rc < 0) {
+        return rc;
+    }
+    snap_groups links;
+    rc = snapshot_group(&links, snap, RELAIS_KIND_STUDENT_GUARDIAN,
+                        RELAIS_STUDENT_GUARDIAN_GUARDIAN, true);
+    if (rc < 0) {
+        util_map_free(by_name);
+        return rc;
+    }
+    /* next[i]: the previous guardian with the same folded name (a chain per name). */
+    int64_t *next = util_calloc(gk->n ? gk->n : 1, sizeof *next);
+    rc = next ? 0 : RELAIS_ENOMEM;
+    for (size_t i = 0; i < gk->n && rc == 0; i++) {
+        const relais_record *g = gk->recs[i];
+        next[i] = -1;
+        if (!g->is_active) {
+            continue;
+        }
+        char key[512], nom[240], prenom[240];
+        fold_name(nom, sizeof nom, g->text[RELAIS_GUARDIAN_NOM_DE_FAMILLE]);
+        fold_name(prenom, sizeof prenom, g->text[RELAIS_GUARDIAN_PRENOM]);
+        if (nom[0] == '\0') {
+            continue;
+        }
+        snprintf(key, sizeof key, "%s|%s", nom, prenom);
+        int64_t prev;
+        if (util_map_get(by_name, key, strlen(key), &prev)) {
+            next[i] = prev;
+            for (int64_t j = prev; j >= 0 && rc == 0; j = next[j]) {
+                const relais_record *o = gk->recs[j];
+                bool child = share_child(snap, &links, g->id, o->id);
+                bool address = same_text(g->text[RELAIS_GUARDIAN_LIGNE1_ADRESSE],
+                                         o->text[RELAIS_GUARDIAN_LIGNE1_ADRESSE]) &&
+                               same_text(g->text[RELAIS_GUARDIAN_CODE_POSTAL],
+                                         o->text[RELAIS_GUARDIAN_CODE_POSTAL]);
+                bool phone = same_text(g->text[RELAIS_GUARDIAN_TEL_PORTABLE],
+                                       o->text[RELAIS_GUARDIAN_TEL_PORTABLE]) ||
+                             same_text(g->text[RELAIS_GUARDIAN_MEL], o->text[RELAIS_GUARDIAN_MEL]);
+                if (child || address || phone) {
+                    char ids[128];
+                    snprintf(ids, sizeof ids, "PERSONNE_ID %s / %s",
+                             o->text[RELAIS_GUARDIAN_PERSONNE_ID],
+                             g->text[RELAIS_GUARDIAN_PERSONNE_ID]);
+                    rc = check_emit(c, "ENT_RESPONSABLE_EN_DOUBLE", g, ids,
+                                    _("%s semble enregistré deux fois (%s)"),
+                                    check_person_name(c->scratch, g),
+                                    child     ? _("un enfant en commun")
+                                    : address ? _("même adresse")
+                                              : _("même téléphone ou courriel"));
+                }
+            }
+        }
+        if (rc == 0) {
+            rc = util_map_put(by_name, key, strlen(key), (int64_t)i);
+        }
+    }
+    util_free(next);
+    snapshot_groups_free(&links);
+    util_map_free(by_name);
+    return rc;
+}
+
+int check_rules_ent(check_ctx *c)
+{
+    snap_groups by_student, gd;
+    int rc = snapshot_group(&by_student, c->snap, RELAIS_KIND_ENROLMENT, RELAIS_ENROLMENT_STUDENT,
+                            false);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = snapshot_group(&gd, c->snap, RELAIS_KIND_GROUP_DIVISION, RELAIS_GROUP_DIVISION_GROUP, true);
+    if (rc == 0) {
+        rc = old_class_groups(c, &by_student, &gd);
+        if (rc == 0) {
+            rc = ghost_classes(c, &by_student, &gd);
+        }
+        snapshot_groups_free(&gd);
+    }
+    snapshot_groups_free(&by_student);
+    if (rc == 0) {
+        rc = missing_identifiers(c);
+    }
+    if (rc == 0) {
+        rc = duplicate_guardians(c);
+    }
+    return rc;
+}

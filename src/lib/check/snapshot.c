@@ -1,0 +1,216 @@
+/*
+ * snapshot.c — one scope loaded in memory for the rules: every record of
+ * every kind (active or not), indexed by id, and the crosswalk indexed by
+ * (entity, application). Loaded in one read transaction, so every rule sees
+ * the same state.
+ */
+#include "check_internal.h"
+
+#include <string.h>
+
+typedef struct load_ctx {
+    check_snapshot *snap;
+    snap_kind *sk;
+} load_ctx;
+
+static int add_record(const relais_record *r, void *payload)
+{
+    load_ctx *lc = payload;
+    snap_kind *sk = lc->sk;
+    if (sk->n == sk->cap) {
+        size_t cap = sk->cap ? sk->cap * 2 : 64;
+        relais_record **recs = util_realloc(sk->recs, cap * sizeof *recs);
+        if (recs == NULL) {
+            return RELAIS_ENOMEM;
+        }
+        sk->recs = recs;
+        sk->cap = cap;
+    }
+    relais_record *copy = relais_record_copy(lc->snap->arena, r);
+    if (copy == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    int rc = util_map_put(sk->by_id, (const char *)&copy->id, sizeof copy->id, (int64_t)sk->n);
+    if (rc == 0) {
+        sk->recs[sk->n++] = copy;
+    }
+    return rc;
+}
+
+int snapshot_load(check_snapshot *snap, relais_store *s, const relais_scope *scope)
+{
+    memset(snap, 0, sizeof *snap);
+    snap->scope = scope;
+    snap->store = s;
+    int rc = util_arena_new(&snap->arena, 1 << 20);
+    if (rc == 0) {
+        rc = util_map_new(&snap->xref_by_entity_app);
+    }
+    bool reading = false;
+    if (rc == 0) {
+        rc = relais_store_begin_read(s);
+        reading = rc == 0;
+    }
+    for (int k = 0; k < RELAIS_KIND_COUNT && rc == 0; k++) {
+        rc = util_map_new(&snap->k[k].by_id);
+        load_ctx lc = {snap, &snap->k[k]};
+        if (rc == 0) {
+            rc = relais_store_record_foreach(s, (relais_kind)k, scope->id, RELAIS_ANY, add_record,
+                                             &lc);
+        }
+    }
+    if (reading) {
+        relais_store_end_read(s);
+    }
+    snap_kind *xk = &snap->k[RELAIS_KIND_XREF];
+    for (size_t i = 0; i < xk->n && rc == 0; i++) {
+        const relais_record *x = xk->recs[i];
+        const char *app = x->text[RELAIS_XREF_APPLICATION];
+        if (!x->is_active || app == NULL || x->ref[RELAIS_XREF_ENTITY] <= 0) {
+            continue;
+        }
+        char key[96];
+        int n = snprintf(key, sizeof key, "%lld|%s", (long long)x->ref[RELAIS_XREF_ENTITY], app);
+        if (n > 0 && (size_t)n < sizeof key) {
+            rc = util_map_put(snap->xref_by_entity_app, key, (size_t)n, (int64_t)i);
+        }
+    }
+    if (rc < 0) {
+        snapshot_free(snap);
+    }
+    return rc;
+}
+
+void snapshot_free(check_snapshot *snap)
+{
+    for (int k = 0; k < RELAIS_KIND_COUNT; k++) {
+        util_free(snap->k[k].recs);
+        util_map_free(snap->k[k].by_id);
+    }
+    util_map_free(snap->xref_by_entity_app);
+    util_arena_free(snap->arena);
+    memset(snap, 0, sizeof *snap);
+}
+
+relais_record *snapshot_get(const check_snapshot *snap, relais_kind kind, int64_t id)
+{
+    int64_t index;
+    if (id <= 0 || !util_map_get(snap->k[kind].by_id, (const char *)&id, sizeof id, &index)) {
+        return NULL;
+    }
+    return snap->k[kind].recs[index];
+}
+
+relais_record *snapshot_xref(const check_snapshot *snap, int64_t id, const char *app)
+{
+    char key[96];
+    int n = snprintf(key, sizeof key, "%lld|%s", (long long)id, app);
+    int64_t index;
+    if (n <= 0 || (size_t)n >= sizeof key ||
+        !util_map_get(snap->xref_by_entity_app, key, (size_t)n, &index)) {
+        return NULL;
+    }
+    return snap->k[RELAIS_KIND_XREF].recs[index];
+}
+
+bool snapshot_has_source(const check_snapshot *snap, const char *app, const char *category)
+{
+    const snap_kind *xk = &snap->k[RELAIS_KIND_XREF];
+    for (size_t i = 0; i < xk->n; i++) {
+        const relais_record *x = xk->recs[i];
+        if (x->is_active && util_streq(x->text[RELAIS_XREF_APPLICATION], app) &&
+            (category == NULL || util_streq(x->text[RELAIS_XREF_CATEGORY], category))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int snapshot_group(snap_groups *g, const check_snapshot *snap, relais_kind kind, size_t field,
+                   bool active_only)
+{
+    memset(g, 0, sizeof *g);
+    const snap_kind *sk = &snap->k[kind];
+    int rc = util_map_new(&g->slot_of);
+    size_t *slot_of_record = NULL;
+    if (rc == 0) {
+        slot_of_record = util_calloc(sk->n ? sk->n : 1, sizeof *slot_of_record);
+        rc = slot_of_record ? 0 : RELAIS_ENOMEM;
+    }
+    /* Pass 1: a slot per distinct target, and each record's slot (SIZE_MAX: skipped). */
+    for (size_t i = 0; i < sk->n && rc == 0; i++) {
+        const relais_record *r = sk->recs[i];
+        int64_t target = r->ref[field];
+        slot_of_record[i] = SIZE_MAX;
+        if (target <= 0 || (active_only && !r->is_active)) {
+            continue;
+        }
+        int64_t slot;
+        if (!util_map_get(g->slot_of, (const char *)&target, sizeof target, &slot)) {
+            slot = (int64_t)g->n_slots++;
+            rc = util_map_put(g->slot_of, (const char *)&target, sizeof target, slot);
+        }
+        slot_of_record[i] = (size_t)slot;
+    }
+    if (rc == 0) {
+        g->start = util_calloc(g->n_slots + 1, sizeof *g->start);
+        g->items = util_calloc(sk->n ? sk->n : 1, sizeof *g->items);
+        rc = g->start && g->items ? 0 : RELAIS_ENOMEM;
+    }
+    if (rc == 0) {
+        /* Pass 2: counting sort of record indices by slot. */
+        for (size_t i = 0; i < sk->n; i++) {
+            if (slot_of_record[i] != SIZE_MAX) {
+                g->start[slot_of_record[i] + 1]++;
+            }
+        }
+        for (size_t s = 0; s < g->n_slots; s++) {
+            g->start[s + 1] += g->start[s];
+        }
+        size_t *fill = util_calloc(g->n_slots ? g->n_slots : 1, sizeof *fill);
+        if (fill == NULL) {
+            rc = RELAIS_ENOMEM;
+        } else {
+            for (size_t i = 0; i < sk->n; i++) {
+                size_t s = slot_of_record[i];
+                if (s != SIZE_MAX) {
+                    g->items[g->start[s] + fill[s]++] = i;
+                }
+            }
+            util_free(fill);
+        }
+    }
+    util_free(slot_of_record);
+    if (rc < 0) {
+        snapshot_groups_free(g);
+    }
+    return rc;
+}
+
+size_t snapshot_group_get(const snap_groups *g, int64_t target, const size_t **items)
+{
+    int64_t slot;
+    if (!util_map_get(g->slot_of, (const char *)&target, sizeof target, &slot)) {
+        *items = NULL;
+        return 0;
+    }
+    *items = g->items + g->start[slot];
+    return g->start[slot + 1] - g->start[slot];
+}
+
+void snapshot_groups_free(snap_groups *g)
+{
+    util_map_free(g->slot_of);
+    util_free(g->start);
+    util_free(g->items);
+    memset(g, 0, sizeof *g);
+}
+
+bool check_student_present(const relais_record *student, const char *today_iso)
+{
+    if (!student->is_active) {
+        return false;
+    }
+    const char *exit = student->text[RELAIS_STUDENT_DATE_SORTIE];
+    return exit == NULL || strcmp(exit, today_iso) > 0;
+}

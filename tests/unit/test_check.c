@@ -1,0 +1,741 @@
+/*
+ * test_check.c — every rule of the catalogue, on a small establishment built
+ * through plans: the clean establishment triggers nothing; each case changes
+ * one thing (in a second run) and must trigger its rule. Also the HTML page,
+ * the Markdown catalogue, the STS group code helpers and the ELEGROUPE judge
+ * on the constructed samples' scenario (elegroupe/EXPECTED.md).
+ */
+#include "testutil.h"
+
+#include <relais/change.h>
+#include <relais/store.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "elegroupe/elegroupe.h"
+#include "util/util.h"
+
+typedef struct hub {
+    relais_store *s;
+    util_arena *a;
+    relais_plan *p;
+    int64_t scope;
+} hub;
+
+/* A record of kind k with text fields given as "name", "value" pairs, NULL-terminated. */
+static relais_record *mk(hub *h, relais_kind k, ...)
+{
+    relais_record *r = relais_record_new(h->a, k);
+    assert_non_null(r);
+    r->scope_id = h->scope;
+    va_list ap;
+    va_start(ap, k);
+    const char *name;
+    while ((name = va_arg(ap, const char *)) != NULL) {
+        const char *value = va_arg(ap, const char *);
+        int f = relais_field_index(k, name);
+        if (f < 0) {
+            fail_msg("no field %s in %s", name, relais_kind_get(k)->name);
+        }
+        relais_record_set_str(r, h->a, (size_t)f, value);
+    }
+    va_end(ap);
+    return r;
+}
+
+static void setref(relais_record *r, const char *name, int64_t v)
+{
+    int f = relais_field_index(r->kind, name);
+    assert_true(f >= 0);
+    r->ref[f] = v;
+}
+
+static int64_t add(hub *h, relais_record *r)
+{
+    int64_t ref;
+    assert_int_equal(relais_plan_create(&ref, h->p, r), 0);
+    return ref;
+}
+
+static int64_t xref(hub *h, const char *app, const char *cat, const char *ext, int64_t entity)
+{
+    relais_record *x = mk(h, RELAIS_KIND_XREF, "application", app, "category", cat, "external_id",
+                          ext, "provenance", "import", NULL);
+    setref(x, "entity_id", entity);
+    return add(h, x);
+}
+
+static int64_t link2(hub *h, relais_kind k, const char *f1, int64_t r1, const char *f2, int64_t r2)
+{
+    relais_record *r = mk(h, k, NULL);
+    setref(r, f1, r1);
+    setref(r, f2, r2);
+    return add(h, r);
+}
+
+static int64_t enrol(hub *h, int64_t student, int64_t division, int64_t group, const char *debut)
+{
+    relais_record *r = mk(h, RELAIS_KIND_ENROLMENT, "date_debut", debut, NULL);
+    setref(r, "student_id", student);
+    setref(r, "division_id", division);
+    setref(r, "group_id", group);
+    return add(h, r);
+}
+
+static void begin(hub *h)
+{
+    assert_int_equal(relais_plan_new(&h->p, h->s, "test"), 0);
+    relais_calendar cal = {"2025-09-01", "2026-07-04", NULL, NULL};
+    relais_scope_spec spec = {.uai = "0999999Z", .year = 2025, .calendar = &cal};
+    assert_int_equal(relais_plan_scope(&h->scope, h->p, &spec), 0);
+}
+
+static void commit(hub *h)
+{
+    assert_int_equal(relais_plan_apply(NULL, h->p), 0);
+    relais_plan_free(h->p);
+    h->p = NULL;
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, h->s, h->a, "0999999Z", 2025), 0);
+    h->scope = sc->id;
+}
+
+static int64_t student(hub *h, const char *id, const char *nom, const char *prenom,
+                       const char *mef)
+{
+    int64_t r = add(h, mk(h, RELAIS_KIND_STUDENT, "eleve_id", id, "nom_de_famille", nom, "prenom",
+                          prenom, "date_naiss", "2011-02-03", "code_mef", mef, "date_entree",
+                          "2022-09-01", "consent_rgpd", "1", NULL));
+    xref(h, "siecle", "student", id, r);
+    xref(h, "agate", "student", id, r);
+    return r;
+}
+
+static int64_t guardian(hub *h, const char *id, const char *nom, const char *prenom, int64_t child,
+                        const char *niveau)
+{
+    int64_t g = add(h, mk(h, RELAIS_KIND_GUARDIAN, "personne_id", id, "nom_de_famille", nom,
+                          "prenom", prenom, "ligne1_adresse", "1 RUE DES ÉCOLES", "code_postal",
+                          "75005", "consent_rgpd", "1", "tel_portable", id, NULL));
+    relais_record *l = mk(h, RELAIS_KIND_STUDENT_GUARDIAN, "niveau_responsabilite", niveau,
+                          "code_parente", "10", NULL);
+    setref(l, "student_id", child);
+    setref(l, "guardian_id", g);
+    add(h, l);
+    xref(h, "agate", "guardian", id, g);
+    return g;
+}
+
+/* The clean establishment: two classes, one Latin group across them, two students, their
+ * mothers, one teacher, one course. Nothing to report. */
+static void build_base(hub *h)
+{
+    begin(h);
+    int64_t a3 = add(h, mk(h, RELAIS_KIND_DIVISION, "code", "3A", "libelle_long", "3EME A", "mefs",
+                           "10310019110", NULL));
+    int64_t b3 = add(h, mk(h, RELAIS_KIND_DIVISION, "code", "3B", "mefs", "10310019110", NULL));
+    int64_t lat = add(h, mk(h, RELAIS_KIND_GROUP, "code", "3LAT", "mefs", "10310019110", NULL));
+    int64_t lv2 = add(h, mk(h, RELAIS_KIND_GROUP, "code", "LV2A", "mefs", "10310019110", NULL));
+    link2(h, RELAIS_KIND_GROUP_DIVISION, "group_id", lat, "division_id", a3);
+    link2(h, RELAIS_KIND_GROUP_DIVISION, "group_id", lat, "division_id", b3);
+    link2(h, RELAIS_KIND_GROUP_DIVISION, "group_id", lv2, "division_id", a3);
+    const char *apps[] = {"siecle", "sts", "edt"};
+    for (int i = 0; i < 3; i++) {
+        xref(h, apps[i], "division", "3A", a3);
+        xref(h, apps[i], "division", "3B", b3);
+        xref(h, apps[i], "group", "3LAT", lat);
+        xref(h, apps[i], "group", "LV2A", lv2);
+    }
+    int64_t s1 = student(h, "1001", "DUPONT", "Jean", "10310019110");
+    int64_t s2 = student(h, "1002", "MARTIN", "Zoé", "10310019110");
+    enrol(h, s1, a3, 0, NULL);
+    enrol(h, s1, 0, lat, "2025-09-01");
+    enrol(h, s1, 0, lv2, "2025-09-01");
+    enrol(h, s2, b3, 0, NULL);
+    enrol(h, s2, 0, lat, "2025-09-01");
+    guardian(h, "5001", "DUPONT", "Marie", s1, "1");
+    guardian(h, "5002", "MARTIN", "Claire", s2, "1");
+    int64_t t1 = add(h, mk(h, RELAIS_KIND_STAFF, "sts_id", "77", "nom_usage", "LEBLANC", "prenom",
+                           "Paul", "fonction", "ENS", NULL));
+    xref(h, "sts", "staff", "77", t1);
+    relais_record *sv = mk(h, RELAIS_KIND_SERVICE, "code_matiere", "020700", "code_mod_cours", "CG",
+                           NULL);
+    setref(sv, "group_id", lat);
+    int64_t service = add(h, sv);
+    xref(h, "sts", "service", "3LAT/020700", service);
+    xref(h, "edt", "service", "3LAT/LATIN", service);
+    link2(h, RELAIS_KIND_SERVICE_TEACHER, "service_id", service, "staff_id", t1);
+    add(h, mk(h, RELAIS_KIND_COURSE, "course_key", "c1", "jour", "1", "heure_debut", "08:00",
+              "duree", "55", "code_matiere", "020700", "enseignants", "77", "structures", "3LAT",
+              NULL));
+    commit(h);
+}
+
+/* ------------------------------------------------------- mutation helpers */
+
+static relais_record *find(hub *h, relais_kind k, const char *key)
+{
+    relais_record *probe = relais_record_new(h->a, k);
+    probe->scope_id = h->scope;
+    const relais_kind_info *ki = relais_kind_get(k);
+    relais_record_set_str(probe, h->a, ki->key[0], key);
+    relais_record *r;
+    assert_int_equal(relais_store_record_find(&r, h->s, h->a, probe), 0);
+    return r;
+}
+
+static void set(hub *h, relais_record *old, const char *field, const char *value)
+{
+    relais_record *n = relais_record_copy(h->a, old);
+    relais_record_set_str(n, h->a, (size_t)relais_field_index(old->kind, field), value);
+    assert_int_equal(relais_plan_update(NULL, h->p, old, n, RELAIS_FG_ALL), 0);
+}
+
+typedef struct enrol_find {
+    int64_t student, division, group;
+    relais_record *found;
+    util_arena *a;
+} enrol_find;
+
+static int find_enrolment_cb(const relais_record *r, void *payload)
+{
+    enrol_find *e = payload;
+    if (r->ref[RELAIS_ENROLMENT_STUDENT] == e->student &&
+        r->ref[RELAIS_ENROLMENT_DIVISION] == e->division &&
+        r->ref[RELAIS_ENROLMENT_GROUP] == e->group) {
+        e->found = relais_record_copy(e->a, r);
+    }
+    return 0;
+}
+
+static relais_record *find_enrolment(hub *h, const char *eleve_id, const char *division,
+                                     const char *group)
+{
+    enrol_find e = {find(h, RELAIS_KIND_STUDENT, eleve_id)->id,
+                    division ? find(h, RELAIS_KIND_DIVISION, division)->id : 0,
+                    group ? find(h, RELAIS_KIND_GROUP, group)->id : 0, NULL, h->a};
+    assert_int_equal(relais_store_record_foreach(h->s, RELAIS_KIND_ENROLMENT, h->scope, RELAIS_ANY,
+                                                 find_enrolment_cb, &e),
+                     0);
+    assert_non_null(e.found);
+    return e.found;
+}
+
+typedef struct xref_find {
+    const char *app;
+    int64_t entity;
+    relais_record *found;
+    util_arena *a;
+} xref_find;
+
+static int find_xref_cb(const relais_record *r, void *payload)
+{
+    xref_find *x = payload;
+    if (r->ref[RELAIS_XREF_ENTITY] == x->entity &&
+        util_streq(r->text[RELAIS_XREF_APPLICATION], x->app)) {
+        x->found = relais_record_copy(x->a, r);
+    }
+    return 0;
+}
+
+static relais_record *find_xref(hub *h, const char *app, int64_t entity)
+{
+    xref_find x = {app, entity, NULL, h->a};
+    relais_store_record_foreach(h->s, RELAIS_KIND_XREF, h->scope, RELAIS_ANY, find_xref_cb, &x);
+    assert_non_null(x.found);
+    return x.found;
+}
+
+static void off(hub *h, relais_record *r)
+{
+    assert_int_equal(relais_plan_deactivate(h->p, r, "2025-09-20"), 0);
+}
+
+/* ------------------------------------------------------------ mutations */
+
+static void m_group_unknown(hub *h)
+{
+    int64_t g = add(h, mk(h, RELAIS_KIND_GROUP, "code", "NEWG", "mefs", "10310019110", NULL));
+    enrol(h, find(h, RELAIS_KIND_STUDENT, "1001")->id, 0, g, "2025-09-01");
+}
+static void m_no_mef(hub *h) { set(h, find(h, RELAIS_KIND_STUDENT, "1002"), "code_mef", NULL); }
+static void m_group_other_mef(hub *h) { set(h, find(h, RELAIS_KIND_GROUP, "3LAT"), "mefs", "20110019110"); }
+static void m_start_after_end(hub *h)
+{
+    relais_record *e = find_enrolment(h, "1001", NULL, "3LAT");
+    relais_record *n = relais_record_copy(h->a, e);
+    relais_record_set_str(n, h->a, RELAIS_ENROLMENT_DATE_DEBUT, "2025-12-01");
+    relais_record_set_str(n, h->a, RELAIS_ENROLMENT_DATE_FIN, "2025-11-01");
+    assert_int_equal(relais_plan_update(NULL, h->p, e, n, RELAIS_FG_ALL), 0);
+}
+static void m_start_outside(hub *h) { set(h, find_enrolment(h, "1001", NULL, "3LAT"), "date_debut", "2025-08-20"); }
+static void m_end_outside(hub *h) { set(h, find_enrolment(h, "1001", NULL, "3LAT"), "date_fin", "2026-08-01"); }
+static void m_absent(hub *h)
+{
+    int64_t s3 = student(h, "1003", "PETIT", "Léa", "10310019110");
+    enrol(h, s3, find(h, RELAIS_KIND_DIVISION, "3A")->id, 0, NULL);
+    guardian(h, "5003", "PETIT", "Anne", s3, "1");
+}
+static void m_no_structures(hub *h)
+{
+    off(h, find_xref(h, "siecle", find(h, RELAIS_KIND_GROUP, "3LAT")->id));
+    off(h, find_xref(h, "siecle", find(h, RELAIS_KIND_GROUP, "LV2A")->id));
+}
+static void m_bad_group_code(hub *h)
+{
+    int64_t g = add(h, mk(h, RELAIS_KIND_GROUP, "code", "ANGLAIS-LV1-4E", NULL));
+    xref(h, "edt", "group", "ANGLAIS-LV1-4E", g);
+}
+static void m_course_no_teacher(hub *h)
+{
+    add(h, mk(h, RELAIS_KIND_COURSE, "course_key", "c2", "jour", "2", "heure_debut", "09:00",
+              "code_matiere", "020700", "structures", "3A", NULL));
+}
+static void m_course_no_class(hub *h)
+{
+    add(h, mk(h, RELAIS_KIND_COURSE, "course_key", "c3", "jour", "2", "heure_debut", "10:00",
+              "code_matiere", "020700", "enseignants", "77", NULL));
+}
+static void m_unmatched(hub *h) { xref(h, "edt", "subject", "LATIN RENFORCÉ", 0); }
+static void m_grading_no_sts(hub *h)
+{
+    relais_record *sv = mk(h, RELAIS_KIND_SERVICE, "code_matiere", "030201", "code_mod_cours", "CG",
+                           NULL);
+    setref(sv, "group_id", find(h, RELAIS_KIND_GROUP, "LV2A")->id);
+    xref(h, "edt", "service", "LV2A/ANGLAIS", add(h, sv));
+}
+static void m_changed_class(hub *h)
+{
+    off(h, find_enrolment(h, "1001", "3A", NULL));
+    enrol(h, find(h, RELAIS_KIND_STUDENT, "1001")->id, find(h, RELAIS_KIND_DIVISION, "3B")->id, 0,
+          NULL);
+}
+static void m_ghost_class(hub *h) { off(h, find_enrolment(h, "1002", NULL, "3LAT")); }
+static void m_no_identifier(hub *h)
+{
+    off(h, find_xref(h, "agate", find(h, RELAIS_KIND_GUARDIAN, "5002")->id));
+}
+static void m_duplicate_guardian(hub *h)
+{
+    guardian(h, "5009", "DUPONT", "Marie", find(h, RELAIS_KIND_STUDENT, "1001")->id, "2");
+}
+static void m_no_address(hub *h)
+{
+    relais_record *g = find(h, RELAIS_KIND_GUARDIAN, "5002");
+    relais_record *n = relais_record_copy(h->a, g);
+    n->text[RELAIS_GUARDIAN_LIGNE1_ADRESSE] = NULL;
+    n->text[RELAIS_GUARDIAN_CODE_POSTAL] = NULL;
+    assert_int_equal(relais_plan_update(NULL, h->p, g, n, RELAIS_FG_ALL), 0);
+}
+static void m_consent(hub *h) { set(h, find(h, RELAIS_KIND_GUARDIAN, "5001"), "consent_rgpd", "0"); }
+static void m_consent_unknown(hub *h)
+{
+    set(h, find(h, RELAIS_KIND_GUARDIAN, "5001"), "consent_rgpd", NULL);
+    set(h, find(h, RELAIS_KIND_GUARDIAN, "5002"), "consent_rgpd", NULL);
+    set(h, find(h, RELAIS_KIND_STUDENT, "1001"), "consent_rgpd", NULL);
+    set(h, find(h, RELAIS_KIND_STUDENT, "1002"), "consent_rgpd", NULL);
+}
+static void m_empty_division(hub *h) { add(h, mk(h, RELAIS_KIND_DIVISION, "code", "3C", NULL)); }
+static void m_division_label(hub *h)
+{
+    int64_t d = add(h, mk(h, RELAIS_KIND_DIVISION, "code", "4A", NULL));
+    xref(h, "edt", "division", "4EME A", d);
+    int64_t s = student(h, "1004", "ROUX", "Max", "10310019110");
+    enrol(h, s, d, 0, NULL);
+    enrol(h, s, 0, find(h, RELAIS_KIND_GROUP, "3LAT")->id, "2025-09-01");
+    guardian(h, "5004", "ROUX", "Eva", s, "1");
+}
+static void m_no_legal(hub *h)
+{
+    relais_record *probe = relais_record_new(h->a, RELAIS_KIND_STUDENT_GUARDIAN);
+    probe->scope_id = h->scope;
+    probe->ref[RELAIS_STUDENT_GUARDIAN_STUDENT] = find(h, RELAIS_KIND_STUDENT, "1002")->id;
+    probe->ref[RELAIS_STUDENT_GUARDIAN_GUARDIAN] = find(h, RELAIS_KIND_GUARDIAN, "5002")->id;
+    relais_record *link;
+    assert_int_equal(relais_store_record_find(&link, h->s, h->a, probe), 0);
+    set(h, link, "niveau_responsabilite", "3");
+}
+static void many_students(hub *h, int n, bool with_guardians)
+{
+    int64_t a3 = find(h, RELAIS_KIND_DIVISION, "3A")->id;
+    for (int i = 0; i < n; i++) {
+        char id[16], gid[16];
+        snprintf(id, sizeof id, "2%03d", i);
+        snprintf(gid, sizeof gid, "6%03d", i);
+        int64_t s = student(h, id, "NOUVEAU", id, "10310019110");
+        enrol(h, s, a3, 0, NULL);
+        enrol(h, s, 0, find(h, RELAIS_KIND_GROUP, "3LAT")->id, "2025-09-01");
+        if (with_guardians) {
+            guardian(h, gid, "PARENT", gid, s, "1");
+        } else {
+            relais_record *l = mk(h, RELAIS_KIND_STUDENT_GUARDIAN, "niveau_responsabilite", "1",
+                                  NULL);
+            setref(l, "student_id", s);
+            setref(l, "guardian_id", find(h, RELAIS_KIND_GUARDIAN, "5001")->id);
+            add(h, l);
+        }
+    }
+}
+static void m_drift_students(hub *h) { many_students(h, 25, false); }
+static void m_drift_guardians(hub *h) { many_students(h, 25, true); }
+static void m_drift_accounts(hub *h)
+{
+    relais_record *g = find(h, RELAIS_KIND_GUARDIAN, "5002");
+    off(h, g);
+    guardian(h, "5012", "MARTIN", "Luc", find(h, RELAIS_KIND_STUDENT, "1002")->id, "1");
+}
+static void m_drift_division(hub *h) { many_students(h, 6, false); }
+
+typedef struct rule_case {
+    const char *rule;
+    void (*mutate)(hub *h);
+} rule_case;
+
+static const rule_case cases[] = {
+    {"ELEGROUPE_GROUPE_INCONNU", m_group_unknown},
+    {"ELEGROUPE_ELEVE_SANS_MEF", m_no_mef},
+    {"ELEGROUPE_GROUPE_HORS_MEF", m_group_other_mef},
+    {"ELEGROUPE_DATE_DEBUT_APRES_FIN", m_start_after_end},
+    {"ELEGROUPE_DATE_DEBUT_HORS_ANNEE", m_start_outside},
+    {"ELEGROUPE_DATE_FIN_HORS_ANNEE", m_end_outside},
+    {"ELEGROUPE_ELEVE_ABSENT", m_absent},
+    {"ELEGROUPE_STRUCTURES_ABSENTES", m_no_structures},
+    {"STS_CODE_GROUPE_INVALIDE", m_bad_group_code},
+    {"STS_COURS_SANS_ENSEIGNANT", m_course_no_teacher},
+    {"STS_COURS_SANS_CLASSE", m_course_no_class},
+    {"STS_NON_APPARIE", m_unmatched},
+    {"STS_GROUPE_NOTE_SANS_SERVICE", m_grading_no_sts},
+    {"ENT_GROUPE_ANCIENNE_DIVISION", m_changed_class},
+    {"ENT_PROF_DIVISION_FANTOME", m_ghost_class},
+    {"ENT_SANS_IDENTIFIANT", m_no_identifier},
+    {"ENT_RESPONSABLE_EN_DOUBLE", m_duplicate_guardian},
+    {"PREP_ADRESSES_MANQUANTES", m_no_address},
+    {"PREP_CONSENTEMENT_RGPD", m_consent},
+    {"PREP_CONSENTEMENT_INCONNU", m_consent_unknown},
+    {"PREP_DIVISION_VIDE", m_empty_division},
+    {"PREP_LIBELLE_DIVISION", m_division_label},
+    {"PREP_ELEVE_SANS_RESPONSABLE_LEGAL", m_no_legal},
+    {"DRIFT_ELEVES", m_drift_students},
+    {"DRIFT_RESPONSABLES", m_drift_guardians},
+    {"DRIFT_COMPTES_PARTENAIRES", m_drift_accounts},
+    {"DRIFT_EFFECTIF_DIVISION", m_drift_division},
+};
+
+static check_report *run_checks(hub *h)
+{
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, h->s, h->a, "0999999Z", 2025), 0);
+    check_report *r;
+    assert_int_equal(check_report_new(&r), 0);
+    check_options o = CHECK_OPTIONS_INIT;
+    assert_int_equal(check_run_scope(r, h->s, sc, &o), 0);
+    return r;
+}
+
+static void open_hub(hub *h, const char *name)
+{
+    memset(h, 0, sizeof *h);
+    assert_int_equal(relais_store_open(&h->s, test_path_join(test_tmpdir(name), "hub.db"),
+                                       RELAIS_STORE_CREATE),
+                     0);
+    assert_int_equal(util_arena_new(&h->a, 0), 0);
+}
+
+static void close_hub(hub *h)
+{
+    relais_plan_free(h->p);
+    relais_store_close(h->s);
+    util_arena_free(h->a);
+}
+
+static int print_finding(const check_finding *f, void *payload)
+{
+    (void)payload;
+    fprintf(stderr, "  unexpected: %s %s\n", f->rule->code, f->message);
+    return 0;
+}
+
+static void test_check__clean_establishment_triggers_nothing(void **state)
+{
+    (void)state;
+    hub h;
+    open_hub(&h, "check_clean");
+    build_base(&h);
+    check_report *r = run_checks(&h);
+    size_t n = check_report_count(r, RELAIS_SEVERITY_ERROR) +
+               check_report_count(r, RELAIS_SEVERITY_WARNING) +
+               check_report_count(r, RELAIS_SEVERITY_INFO);
+    if (n) {
+        check_report_foreach(r, print_finding, NULL);
+    }
+    assert_int_equal(n, 0);
+    check_report_free(r);
+    close_hub(&h);
+}
+
+static void test_check__each_rule_triggers(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+        hub h;
+        open_hub(&h, "check_rule");
+        build_base(&h);
+        assert_int_equal(relais_plan_new(&h.p, h.s, "mutation"), 0);
+        cases[i].mutate(&h);
+        commit(&h);
+        check_report *r = run_checks(&h);
+        if (check_report_rule_count(r, cases[i].rule) == 0) {
+            check_report_foreach(r, print_finding, NULL);
+            fail_msg("rule %s did not trigger", cases[i].rule);
+        }
+        check_report_free(r);
+        close_hub(&h);
+    }
+}
+
+static void test_check__every_rule_has_a_case(void **state)
+{
+    (void)state;
+    size_t n;
+    const check_rule *rules = check_rules(&n);
+    /* Rules judged on files only are covered by the elegroupe file tests below. */
+    const char *file_only[] = {"ELEGROUPE_ELEVE_INCONNU", "ELEGROUPE_ELEVE_EN_DOUBLE",
+                               "ELEGROUPE_SORTANT_HISTORIQUE", "ELEGROUPE_ANNEE_OU_UAI"};
+    for (size_t i = 0; i < n; i++) {
+        bool covered = false;
+        for (size_t k = 0; k < UTIL_ARRAY_LEN(cases); k++) {
+            covered = covered || strcmp(cases[k].rule, rules[i].code) == 0;
+        }
+        for (size_t k = 0; k < UTIL_ARRAY_LEN(file_only); k++) {
+            covered = covered || strcmp(file_only[k], rules[i].code) == 0;
+        }
+        if (!covered) {
+            fail_msg("rule %s has no test case", rules[i].code);
+        }
+    }
+}
+
+/* --------------------------------------------------------- file judging */
+
+static elegroupe_link lat_link = {"3LAT", "2025-09-01", NULL, 0};
+
+static void test_check__elegroupe_file_rules(void **state)
+{
+    (void)state;
+    hub h;
+    open_hub(&h, "check_file");
+    build_base(&h);
+    /* 1002 leaves on 20/09 (his links end); the file then forgets him. */
+    assert_int_equal(relais_plan_new(&h.p, h.s, "departure"), 0);
+    set(&h, find(&h, RELAIS_KIND_STUDENT, "1002"), "date_sortie", "2025-09-20");
+    commit(&h);
+    elegroupe_student students[] = {
+        {ELEGROUPE_ID_ELEVE_ID, "1001", "DUPONT", NULL, "Jean", NULL, NULL, "2011-02-03",
+         &lat_link, 1, 10},
+        {ELEGROUPE_ID_INE, "000000009ZZ", "DUPONT", NULL, "JEAN", NULL, NULL, "2011-02-03",
+         &lat_link, 1, 20},
+        {ELEGROUPE_ID_PRV, "123", "INCONNU", NULL, "Personne", NULL, NULL, "2011-01-01", &lat_link,
+         1, 30},
+    };
+    elegroupe_file file = {"0999999Z", 2025, "01/10/2025", "TEST", 1, students, 3, "f.xml"};
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, h.s, h.a, "0999999Z", 2025), 0);
+    check_report *r;
+    assert_int_equal(check_report_new(&r), 0);
+    assert_int_equal(check_run_elegroupe_file(r, h.s, sc, &file, NULL), 0);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ELEVE_EN_DOUBLE"), 1);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ELEVE_INCONNU"), 1);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_SORTANT_HISTORIQUE"), 1);
+    check_report_free(r);
+    /* The same file for another year: refused as a whole. */
+    file.year = 2024;
+    assert_int_equal(check_report_new(&r), 0);
+    assert_int_equal(check_run_elegroupe_file(r, h.s, sc, &file, NULL), 0);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ANNEE_OU_UAI"), 1);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ELEVE_INCONNU"), 0);
+    check_report_free(r);
+    close_hub(&h);
+}
+
+/* The scenario of the constructed ELEGROUPE samples (samples/elegroupe/EXPECTED.md). */
+static void test_check__elegroupe_judge_expected_scenario(void **state)
+{
+    (void)state;
+    util_arena *a;
+    assert_int_equal(util_arena_new(&a, 0), 0);
+    elegroupe_siecle_student ss[] = {
+        {1, "900001", "000000001AA", NULL, "EXEMPLE--FICTIF", "EXEMPLE", "Zoé", "Chloë", NULL,
+         "2011-02-03", "10310019110", "2022-09-02", NULL},
+        {2, "900002", "000000002AB", NULL, "L'ESSAI", NULL, "Jean-Noël", NULL, NULL, "2010-11-28",
+         "10310019110", "2021-09-01", "2024-09-20"},
+        {3, "900003", NULL, NULL, "FICTIVE", NULL, "Cœlia", NULL, NULL, "2011-07-14",
+         "10310019110", "2024-10-14", NULL},
+    };
+    elegroupe_siecle_group groups[] = {{"3LAT", "10310019110"}};
+    elegroupe_state st = {"0999999Z", 2024, "2024-09-02", "2025-07-04", ss, 3, groups, 1, true};
+    elegroupe_link l1[] = {{"3LAT", "2024-09-02", NULL, 0}, {"4LAT", "2024-09-02", NULL, 0}};
+    elegroupe_link l2[] = {{"3LAT", "2024-08-26", NULL, 0}};
+    elegroupe_link l3[] = {{"3LAT", "2024-09-02", NULL, 0}};
+    elegroupe_student es[] = {
+        {ELEGROUPE_ID_ELEVE_ID, "900001", "EXEMPLE--FICTIF", NULL, "Zoé", NULL, NULL, "2011-02-03",
+         l1, 2, 0},
+        {ELEGROUPE_ID_ELEVE_ID, "900003", "FICTIVE", NULL, "Cœlia", NULL, NULL, "2011-07-14", l2, 1,
+         0},
+        {ELEGROUPE_ID_INE, "000000001AA", "EXEMPLE--FICTIF", NULL, "Zoé", NULL, NULL, "2011-02-03",
+         l3, 1, 0},
+        {ELEGROUPE_ID_PRV, "123", "INCONNU", NULL, "Personne", NULL, NULL, "2011-01-01", l3, 1, 0},
+    };
+    elegroupe_file file = {"0999999Z", 2024, "16/10/2024", "TEST", 1, es, 4, NULL};
+    elegroupe_verdict *v;
+    assert_int_equal(elegroupe_judge(&v, a, &file, &st, NULL), 0);
+    assert_false(v->refused);
+    assert_int_equal(v->n_read, 4);
+    assert_int_equal(v->n_complete, 0);
+    assert_int_equal(v->n_partial, 2);
+    assert_int_equal(v->n_rejected, 2);
+    assert_int_equal(v->n_absent, 1);
+    assert_string_equal(v->absent[0]->eleve_id, "900002");
+    assert_string_equal(v->students[0].anomalies[0].code, "GROUPE_A_01");
+    assert_string_equal(v->students[0].anomalies[0].params, "4LAT");
+    assert_string_equal(v->students[1].anomalies[0].code, "ELEGRP_A_02");
+    assert_string_equal(v->students[1].anomalies[0].new_value, "2024-10-14");
+    assert_string_equal(v->students[1].anomalies[0].params,
+                        "26/08/2024;3LAT;02/09/2024;04/07/2025;14/10/2024");
+    assert_string_equal(v->students[2].anomalies[0].code, "REJELEGROUPE_03");
+    assert_string_equal(v->students[2].anomalies[0].params,
+                        "EXEMPLE--FICTIF;Zoé;03/02/2011;000000001AA");
+    assert_string_equal(v->students[3].anomalies[0].code, "REJELEGROUPE_01");
+    util_arena_free(a);
+}
+
+static void test_check__sts_group_codes(void **state)
+{
+    (void)state;
+    assert_true(check_sts_group_code_valid("3B_G2"));
+    assert_true(check_sts_group_code_valid("TB MB IS"));
+    assert_false(check_sts_group_code_valid("ANGLAIS-LV1"));
+    assert_false(check_sts_group_code_valid("3ÈME"));
+    assert_false(check_sts_group_code_valid(""));
+    char out[9];
+    check_sts_group_code_shorten(out, "Éco-gestion/3A");
+    assert_string_equal(out, "Eco-gest");
+    check_sts_group_code_shorten(out, "LV2 all ");
+    assert_string_equal(out, "LV2 all");
+}
+
+static void test_check__html_and_catalogue(void **state)
+{
+    (void)state;
+    hub h;
+    open_hub(&h, "check_html");
+    build_base(&h);
+    assert_int_equal(relais_plan_new(&h.p, h.s, "mutation"), 0);
+    m_bad_group_code(&h);
+    add(&h, mk(&h, RELAIS_KIND_DIVISION, "code", "<script>", NULL));
+    commit(&h);
+    check_report *r = run_checks(&h);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(check_report_html(r, f, "Test & co"), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "<!DOCTYPE html>"));
+    assert_non_null(strstr(buf, "Test &amp; co"));
+    assert_non_null(strstr(buf, "STS_CODE_GROUPE_INVALIDE"));
+    assert_non_null(strstr(buf, "&lt;script&gt;"));
+    assert_null(strstr(buf, "<script>\"")); /* the division name never lands unescaped */
+    assert_non_null(strstr(buf, "table.sortable"));
+    free(buf);
+    check_report_free(r);
+    close_hub(&h);
+
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(check_rules_markdown(f), 0);
+    fclose(f);
+    size_t n;
+    const check_rule *rules = check_rules(&n);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(strstr(buf, rules[i].code));
+    }
+    free(buf);
+}
+
+/* The page renders in a real browser (Debian's chromium, headless), its script runs without
+ * error and sorts a table. */
+static void test_check__html_renders_in_chromium(void **state)
+{
+    (void)state;
+    hub h;
+    open_hub(&h, "check_chromium");
+    build_base(&h);
+    assert_int_equal(relais_plan_new(&h.p, h.s, "mutation"), 0);
+    m_empty_division(&h);
+    add(&h, mk(&h, RELAIS_KIND_DIVISION, "code", "1Z", NULL));
+    add(&h, mk(&h, RELAIS_KIND_DIVISION, "code", "2Y", NULL));
+    commit(&h);
+    check_report *r = run_checks(&h);
+    const char *dir = test_tmpdir("check_chromium_page");
+    const char *page = test_path_join(dir, "rapport.html");
+    FILE *f = fopen(page, "w");
+    assert_non_null(f);
+    assert_int_equal(check_report_html(r, f, "Rapport"), 0);
+    fclose(f);
+    check_report_free(r);
+    close_hub(&h);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic "
+             "--no-first-run --disable-background-networking --disable-component-update "
+             "--disable-sync --user-data-dir='%s/profile' --enable-logging=stderr --v=0 "
+             "--virtual-time-budget=3000 --dump-dom 'file://%s#trier-1' >'%s/dom.html' "
+             "2>'%s/chromium.log'",
+             dir, page, dir, dir);
+    int status = system(cmd);
+    if (status != 0) {
+        char *log = NULL;
+        size_t n = 0;
+        if (util_file_read(&log, &n, test_path_join(dir, "chromium.log")) == 0) {
+            fprintf(stderr, "%s\n", log);
+            util_free(log);
+        }
+    }
+    assert_int_equal(status, 0);
+    char *dom;
+    size_t len;
+    assert_int_equal(util_file_read(&dom, &len, test_path_join(dir, "dom.html")), 0);
+    assert_non_null(strstr(dom, "data-ready=\"1\""));
+    /* Sorted by the second column (record label): 1Z before 2Y before 3C. */
+    const char *z = strstr(dom, "1Z"), *y = strstr(dom, "2Y"), *c3 = strstr(dom, "3C");
+    assert_non_null(z);
+    assert_non_null(y);
+    assert_non_null(c3);
+    assert_true(z < y && y < c3);
+    assert_non_null(strstr(dom, "aria-sort=\"ascending\""));
+    util_free(dom);
+    char *log;
+    assert_int_equal(util_file_read(&log, &len, test_path_join(dir, "chromium.log")), 0);
+    if (strstr(log, "Uncaught") || strstr(log, "SyntaxError")) {
+        fail_msg("script error in the page: %s", log);
+    }
+    util_free(log);
+}
+
+int main(void)
+{
+    setenv("RELAIS_TODAY", "2025-10-01", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check__clean_establishment_triggers_nothing),
+        cmocka_unit_test(test_check__each_rule_triggers),
+        cmocka_unit_test(test_check__every_rule_has_a_case),
+        cmocka_unit_test(test_check__elegroupe_file_rules),
+        cmocka_unit_test(test_check__elegroupe_judge_expected_scenario),
+        cmocka_unit_test(test_check__sts_group_codes),
+        cmocka_unit_test(test_check__html_and_catalogue),
+        cmocka_unit_test(test_check__html_renders_in_chromium),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
