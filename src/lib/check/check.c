@@ -107,7 +107,7 @@ static int run_on_scope(check_report *r, relais_store *s, const relais_scope *sc
                         const check_options *opts, int (*fn)(check_ctx *, const void *),
                         const void *arg)
 {
-    check_snapshot snap;
+    scope_snapshot snap;
     int rc = snapshot_load(&snap, s, scope);
     if (rc < 0) {
         return rc;

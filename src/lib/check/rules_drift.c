@@ -71,7 +71,7 @@ static bool large_move(long now, long delta, double ratio, size_t absolute)
     return move >= (long)absolute && (double)move >= ratio * (double)(before > 0 ? before : 1);
 }
 
-static size_t count_active(const check_snapshot *snap, relais_kind kind)
+static size_t count_active(const scope_snapshot *snap, relais_kind kind)
 {
     size_t n = 0;
     for (size_t i = 0; i < snap->k[kind].n; i++) {
@@ -80,7 +80,7 @@ static size_t count_active(const check_snapshot *snap, relais_kind kind)
     return n;
 }
 
-static bool has_partner_account(const check_snapshot *snap, int64_t guardian)
+static bool has_partner_account(const scope_snapshot *snap, int64_t guardian)
 {
     const snap_kind *xk = &snap->k[RELAIS_KIND_XREF];
     for (size_t i = 0; i < xk->n; i++) {
@@ -96,7 +96,7 @@ static bool has_partner_account(const check_snapshot *snap, int64_t guardian)
 
 int check_rules_drift(check_ctx *c)
 {
-    check_snapshot *snap = c->snap;
+    scope_snapshot *snap = c->snap;
     relais_run *run;
     int rc = relais_store_run_last(&run, snap->store, c->scratch, snap->scope->id);
     if (rc == RELAIS_ENOTFOUND) {

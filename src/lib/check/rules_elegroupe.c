@@ -105,7 +105,7 @@ int check_elegroupe_file(check_ctx *c, const elegroupe_file *file)
 {
     util_arena *a = c->scratch;
     elegroupe_state *state;
-    int rc = elegroupe_state_from_hub(&state, c->snap->store, a, c->snap->scope);
+    int rc = elegroupe_state_from_snapshot(&state, c->snap, a);
     if (rc < 0) {
         return rc;
     }
@@ -142,7 +142,7 @@ int check_elegroupe_file(check_ctx *c, const elegroupe_file *file)
         for (size_t i = 0; i < v->n_absent && rc == 0; i++) {
             const elegroupe_siecle_student *s = v->absent[i];
             const relais_record *rec = snapshot_get(c->snap, RELAIS_KIND_STUDENT, s->relais_id);
-            if (rec == NULL || !check_student_present(rec, c->today)) {
+            if (rec == NULL || !snapshot_student_present(rec, c->today)) {
                 continue;
             }
             rc = check_emit(c, "ELEGROUPE_ELEVE_ABSENT", rec, check_person_ids(a, rec),
@@ -168,7 +168,7 @@ int check_elegroupe_file(check_ctx *c, const elegroupe_file *file)
 int check_rules_elegroupe(check_ctx *c)
 {
     elegroupe_file *file;
-    int rc = elegroupe_file_from_hub(&file, c->snap->store, c->scratch, c->snap->scope, "RELAIS");
+    int rc = elegroupe_file_from_snapshot(&file, c->snap, c->scratch, "RELAIS");
     if (rc < 0) {
         return rc;
     }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Divisions a group draws from. */
-static size_t group_divisions(const check_snapshot *snap, const snap_groups *gd, int64_t group,
+static size_t group_divisions(const scope_snapshot *snap, const snap_groups *gd, int64_t group,
                               int64_t *out, size_t max)
 {
     const size_t *items;
@@ -34,13 +34,13 @@ static bool contains(const int64_t *ids, size_t n, int64_t id)
 
 static int old_class_groups(check_ctx *c, const snap_groups *by_student, const snap_groups *gd)
 {
-    const check_snapshot *snap = c->snap;
+    const scope_snapshot *snap = c->snap;
     const snap_kind *students = &snap->k[RELAIS_KIND_STUDENT];
     const snap_kind *enrolments = &snap->k[RELAIS_KIND_ENROLMENT];
     int rc = 0;
     for (size_t i = 0; i < students->n && rc == 0; i++) {
         const relais_record *st = students->recs[i];
-        if (!check_student_present(st, c->today)) {
+        if (!snapshot_student_present(st, c->today)) {
             continue;
         }
         int64_t now[MAX_LINKS], before[MAX_LINKS];
@@ -97,7 +97,7 @@ static size_t current_divisions(const check_ctx *c, const snap_groups *by_studen
                                 int64_t *out, size_t max)
 {
     const relais_record *st = snapshot_get(c->snap, RELAIS_KIND_STUDENT, student);
-    if (st == NULL || !check_student_present(st, c->today)) {
+    if (st == NULL || !snapshot_student_present(st, c->today)) {
         return 0;
     }
     const size_t *items;
@@ -131,7 +131,7 @@ static bool group_has_student_of(const check_ctx *c, const snap_groups *by_group
 
 static int ghost_classes(check_ctx *c, const snap_groups *by_student, const snap_groups *gd)
 {
-    const check_snapshot *snap = c->snap;
+    const scope_snapshot *snap = c->snap;
     snap_groups by_teacher, by_group;
     int rc = snapshot_group(&by_teacher, snap, RELAIS_KIND_SERVICE_TEACHER,
                             RELAIS_SERVICE_TEACHER_STAFF, true);
@@ -200,7 +200,7 @@ static bool is_source_application(const char *app)
 
 static int missing_identifiers(check_ctx *c)
 {
-    const check_snapshot *snap = c->snap;
+    const scope_snapshot *snap = c->snap;
     const char *apps[16];
     size_t n_apps = 0;
     if (c->opts && c->opts->n_applications) {
@@ -234,7 +234,7 @@ static int missing_identifiers(check_ctx *c)
             for (size_t i = 0; i < sk->n && rc == 0; i++) {
                 const relais_record *p = sk->recs[i];
                 if (!p->is_active ||
-                    (kinds[k] == RELAIS_KIND_STUDENT && !check_student_present(p, c->today))) {
+                    (kinds[k] == RELAIS_KIND_STUDENT && !snapshot_student_present(p, c->today))) {
                     continue;
                 }
                 if (snapshot_xref(snap, p->id, apps[a]) == NULL) {
@@ -299,7 +299,7 @@ static bool same_text(const char *a, const char *b)
     return a && b && a[0] && strcmp(a, b) == 0;
 }
 
-static bool share_child(const check_snapshot *snap, const snap_groups *links, int64_t g1,
+static bool share_child(const scope_snapshot *snap, const snap_groups *links, int64_t g1,
                         int64_t g2)
 {
     const size_t *a, *b;
@@ -318,7 +318,7 @@ static bool share_child(const check_snapshot *snap, const snap_groups *links, in
 
 static int duplicate_guardians(check_ctx *c)
 {
-    const check_snapshot *snap = c->snap;
+    const scope_snapshot *snap = c->snap;
     const snap_kind *gk = &snap->k[RELAIS_KIND_GUARDIAN];
     util_map *by_name;
     int rc = util_map_new(&by_name);

@@ -11,7 +11,7 @@
 /* Legal guardians of each present student: addresses, and existence. */
 static int guardians_of_students(check_ctx *c)
 {
-    check_snapshot *snap = c->snap;
+    scope_snapshot *snap = c->snap;
     snap_groups links;
     int rc = snapshot_group(&links, snap, RELAIS_KIND_STUDENT_GUARDIAN,
                             RELAIS_STUDENT_GUARDIAN_STUDENT, true);
@@ -22,7 +22,7 @@ static int guardians_of_students(check_ctx *c)
     const snap_kind *sg = &snap->k[RELAIS_KIND_STUDENT_GUARDIAN];
     for (size_t i = 0; i < students->n && rc == 0; i++) {
         const relais_record *st = students->recs[i];
-        if (!check_student_present(st, c->today)) {
+        if (!snapshot_student_present(st, c->today)) {
             continue;
         }
         const size_t *items;
@@ -85,7 +85,7 @@ static int consent(check_ctx *c)
             if (!r->is_active || util_streq(r->text[fields[k]], "1")) {
                 continue;
             }
-            if (kinds[k] == RELAIS_KIND_STUDENT && !check_student_present(r, c->today)) {
+            if (kinds[k] == RELAIS_KIND_STUDENT && !snapshot_student_present(r, c->today)) {
                 continue;
             }
             rc = check_emit(c, "PREP_CONSENTEMENT_RGPD", r, check_person_ids(c->scratch, r),
@@ -99,7 +99,7 @@ static int consent(check_ctx *c)
 
 static int empty_divisions(check_ctx *c)
 {
-    check_snapshot *snap = c->snap;
+    scope_snapshot *snap = c->snap;
     snap_groups by_division;
     int rc = snapshot_group(&by_division, snap, RELAIS_KIND_ENROLMENT, RELAIS_ENROLMENT_DIVISION,
                             true);
@@ -120,7 +120,7 @@ static int empty_divisions(check_ctx *c)
             const relais_record *e = enrolments->recs[items[k]];
             const relais_record *st =
                 snapshot_get(snap, RELAIS_KIND_STUDENT, e->ref[RELAIS_ENROLMENT_STUDENT]);
-            present += st && check_student_present(st, c->today);
+            present += st && snapshot_student_present(st, c->today);
         }
         if (present == 0) {
             rc = check_emit(c, "PREP_DIVISION_VIDE", d, NULL, _("la division %s n'a aucun élève"),

@@ -55,7 +55,7 @@ void check_sts_group_code_shorten(char out[9], const char *code)
 
 static int group_codes(check_ctx *c)
 {
-    const check_snapshot *snap = c->snap;
+    const scope_snapshot *snap = c->snap;
     const snap_kind *gk = &snap->k[RELAIS_KIND_GROUP];
     int rc = 0;
     for (size_t i = 0; i < gk->n && rc == 0; i++) {
@@ -125,7 +125,7 @@ static int unmatched(check_ctx *c)
 
 static int grading_services(check_ctx *c)
 {
-    const check_snapshot *snap = c->snap;
+    const scope_snapshot *snap = c->snap;
     if (!snapshot_has_source(snap, "sts", "service")) {
         return 0; /* no STS-Web export yet: nothing to compare with */
     }

@@ -15,6 +15,7 @@
 
 #include <relais/store.h>
 
+#include "snapshot/snapshot.h"
 #include "util/util.h"
 
 /* ----------------------------------------------------------- the file */
@@ -79,13 +80,19 @@ typedef struct elegroupe_state {
     bool knows_groups; /* Structures.xml was imported: unknown groups can be told */
 } elegroupe_state;
 
-/** Build SIECLE's state from the hub: students and groups SIECLE sent, and the calendar. */
-int elegroupe_state_from_hub(elegroupe_state **out, relais_store *s, util_arena *arena,
-                             const relais_scope *scope);
+/**
+ * SIECLE's state as the hub holds it: students and groups SIECLE sent, and the
+ * calendar. Strings are borrowed from the snapshot, which must outlive it.
+ */
+int elegroupe_state_from_snapshot(elegroupe_state **out, const scope_snapshot *snap,
+                                  util_arena *arena);
 
-/** Build the links file relais would deposit: every SIECLE student's active group links. */
-int elegroupe_file_from_hub(elegroupe_file **out, relais_store *s, util_arena *arena,
-                            const relais_scope *scope, const char *logiciel);
+/**
+ * The links file relais would deposit: every SIECLE student with group links
+ * this year, active ones and ended ones with their end date.
+ */
+int elegroupe_file_from_snapshot(elegroupe_file **out, const scope_snapshot *snap,
+                                 util_arena *arena, const char *logiciel);
 
 /* ---------------------------------------------------------- the verdict */
 

@@ -201,6 +201,17 @@ void util_json_end(util_json *j);
 /** Append a JSON-escaped string (with quotes) to a buffer. */
 void util_json_escape(util_buf *b, const char *s, size_t len);
 
+/* ----------------------------------------------------------------- CSV */
+
+/**
+ * Append one CSV field to b (RFC 4180): quoted when it holds the separator, a
+ * double quote, a line break, or leading/trailing spaces; NULL is an empty
+ * field. Does not add the separator.
+ */
+void util_csv_field(util_buf *b, const char *value, char sep);
+/** Append fields of a row (n values, NULLs allowed) followed by CRLF. */
+void util_csv_row(util_buf *b, const char *const *values, size_t n, char sep);
+
 /* --------------------------------------------------------------- spool */
 
 /*

@@ -1,15 +1,13 @@
 /*
- * snapshot.c — one scope loaded in memory for the rules: every record of
- * every kind (active or not), indexed by id, and the crosswalk indexed by
- * (entity, application). Loaded in one read transaction, so every rule sees
- * the same state.
+ * snapshot.c — one scope loaded in memory (see snapshot.h). Loaded in one
+ * read transaction, so every reader sees the same state.
  */
-#include "check_internal.h"
+#include "snapshot.h"
 
 #include <string.h>
 
 typedef struct load_ctx {
-    check_snapshot *snap;
+    scope_snapshot *snap;
     snap_kind *sk;
 } load_ctx;
 
@@ -37,7 +35,7 @@ static int add_record(const relais_record *r, void *payload)
     return rc;
 }
 
-int snapshot_load(check_snapshot *snap, relais_store *s, const relais_scope *scope)
+int snapshot_load(scope_snapshot *snap, relais_store *s, const relais_scope *scope)
 {
     memset(snap, 0, sizeof *snap);
     snap->scope = scope;
@@ -81,7 +79,7 @@ int snapshot_load(check_snapshot *snap, relais_store *s, const relais_scope *sco
     return rc;
 }
 
-void snapshot_free(check_snapshot *snap)
+void snapshot_free(scope_snapshot *snap)
 {
     for (int k = 0; k < RELAIS_KIND_COUNT; k++) {
         util_free(snap->k[k].recs);
@@ -92,7 +90,7 @@ void snapshot_free(check_snapshot *snap)
     memset(snap, 0, sizeof *snap);
 }
 
-relais_record *snapshot_get(const check_snapshot *snap, relais_kind kind, int64_t id)
+relais_record *snapshot_get(const scope_snapshot *snap, relais_kind kind, int64_t id)
 {
     int64_t index;
     if (id <= 0 || !util_map_get(snap->k[kind].by_id, (const char *)&id, sizeof id, &index)) {
@@ -101,7 +99,7 @@ relais_record *snapshot_get(const check_snapshot *snap, relais_kind kind, int64_
     return snap->k[kind].recs[index];
 }
 
-relais_record *snapshot_xref(const check_snapshot *snap, int64_t id, const char *app)
+relais_record *snapshot_xref(const scope_snapshot *snap, int64_t id, const char *app)
 {
     char key[96];
     int n = snprintf(key, sizeof key, "%lld|%s", (long long)id, app);
@@ -113,7 +111,7 @@ relais_record *snapshot_xref(const check_snapshot *snap, int64_t id, const char 
     return snap->k[RELAIS_KIND_XREF].recs[index];
 }
 
-bool snapshot_has_source(const check_snapshot *snap, const char *app, const char *category)
+bool snapshot_has_source(const scope_snapshot *snap, const char *app, const char *category)
 {
     const snap_kind *xk = &snap->k[RELAIS_KIND_XREF];
     for (size_t i = 0; i < xk->n; i++) {
@@ -126,7 +124,7 @@ bool snapshot_has_source(const check_snapshot *snap, const char *app, const char
     return false;
 }
 
-int snapshot_group(snap_groups *g, const check_snapshot *snap, relais_kind kind, size_t field,
+int snapshot_group(snap_groups *g, const scope_snapshot *snap, relais_kind kind, size_t field,
                    bool active_only)
 {
     memset(g, 0, sizeof *g);
@@ -206,7 +204,7 @@ void snapshot_groups_free(snap_groups *g)
     memset(g, 0, sizeof *g);
 }
 
-bool check_student_present(const relais_record *student, const char *today_iso)
+bool snapshot_student_present(const relais_record *student, const char *today_iso)
 {
     if (!student->is_active) {
         return false;
