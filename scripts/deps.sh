@@ -5,7 +5,8 @@
 set -eu
 
 build_pkgs="gcc make cmake pkg-config gettext libexpat1-dev libarchive-dev libutf8proc-dev
- libsqlite3-dev libpq-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsodium-dev"
+ libsqlite3-dev libpq-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsodium-dev
+ zlib1g-dev"
 test_pkgs="libcmocka-dev libclang-rt-14-dev clang-14 sqlite3 curl postgresql chromium
  libarchive-tools zip unzip python3 tzdata"
 bench_pkgs="wrk time"

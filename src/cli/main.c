@@ -18,6 +18,7 @@ extern const cli_command cli_cmd_status;
 extern const cli_command cli_cmd_check;
 extern const cli_command cli_cmd_version;
 extern const cli_command cli_cmd_manpage;
+extern const cli_command cli_cmd_gen;
 
 const cli_command *const cli_commands[] = {
     &cli_cmd_init,
@@ -25,6 +26,7 @@ const cli_command *const cli_commands[] = {
     &cli_cmd_check,
     &cli_cmd_version,
     &cli_cmd_manpage,
+    &cli_cmd_gen,
     NULL,
 };
 
