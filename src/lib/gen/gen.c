@@ -390,8 +390,8 @@ int gen_run(gen_report *out, const gen_options *o)
                          o->n_students);
         return RELAIS_EINVALID;
     }
-    if (o->n_students / o->n_establishments > 60000) {
-        relais_error_set("%s", _("plus de 60 000 élèves par établissement : augmentez "
+    if (o->n_students / o->n_establishments > 2500) {
+        relais_error_set("%s", _("plus de 2 500 élèves par établissement en moyenne : augmentez "
                                  "--establishments"));
         return RELAIS_EINVALID;
     }

@@ -225,6 +225,7 @@ typedef struct gen_link {
 
 #define GEN_MAX_GROUPS 8
 #define GEN_MAX_OPTIONS 6
+#define GEN_GROUP_DIVS 48 /* a level of a large lycée has up to ~40 divisions */
 
 typedef struct gen_student {
     int64_t eleve_id;
@@ -276,9 +277,9 @@ typedef struct gen_group {
     int level;
     int subject;
     int kind;
-    int divs[8];
+    int divs[GEN_GROUP_DIVS];
     int n_divs;
-    int div_count[8];     /* students per division (EFFECTIF_PREVU) */
+    int div_count[GEN_GROUP_DIVS]; /* students per division (EFFECTIF_PREVU) */
     int n_students;
     int barrette;         /* simultaneous groups share a barrette id */
 } gen_group;

@@ -305,7 +305,7 @@ static void group_add_student(gen_estab *e, int gi, int si)
             return;
         }
     }
-    if (g->n_divs < 8) {
+    if (g->n_divs < GEN_GROUP_DIVS) {
         g->divs[g->n_divs] = d;
         g->div_count[g->n_divs] = 1;
         g->n_divs++;
@@ -363,7 +363,7 @@ typedef struct fam {
     const char *father, *mother; /* usual surnames */
     bool accents;
     int kind;     /* 0 couple, 1 separated, 2 mother alone, 3 father alone, 4 tutor/ASE */
-    int g[4];     /* guardians: father, mother, contact, in charge (-1 none) */
+    int g[5];     /* guardians: father, mother, contact, tutor, step-parent (-1 none) */
     int addr[2];
     bool married;
     int n_children;
@@ -372,7 +372,7 @@ typedef struct fam {
 static int build_family_guardians(gen_estab *e, const gen_ctx *c, gen_rng *r, fam *f, int fi)
 {
     int rc = 0;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
         f->g[k] = -1;
     }
     f->addr[0] = f->addr[1] = -1;
@@ -405,6 +405,14 @@ static int build_family_guardians(gen_estab *e, const gen_ctx *c, gen_rng *r, fa
             return rc;
         }
         e->guardians[f->g[3]].address = f->addr[0];
+    }
+    if (f->kind == 1 && gen_rng_chance(r, 0.12)) {
+        int sexe = gen_rng_chance(r, 0.8) ? 1 : 2;
+        if ((rc = new_guardian(e, c, r, sexe, draw_surname(r, c->names, A(e)), f->accents, fi,
+                               &f->g[4])) < 0) {
+            return rc;
+        }
+        e->guardians[f->g[4]].address = f->addr[0];
     }
     /* A third contact (grand-parent, other relative), sometimes without address. */
     if (gen_rng_chance(r, 0.15)) {
@@ -447,8 +455,15 @@ static int link_child(gen_estab *e, gen_rng *r, fam *f, int si)
         }
     }
     if (f->g[3] >= 0) {
+        /* A tutor or the child welfare service is the legal guardian. */
         int parente = gen_rng_chance(r, 0.5) ? 50 : 51;
-        if ((rc = add_link(e, si, f->g[3], parente == 51 ? 2 : 1, parente, true, true)) < 0) {
+        if ((rc = add_link(e, si, f->g[3], 1, parente, true, true)) < 0) {
+            return rc;
+        }
+    }
+    if (f->g[4] >= 0) {
+        /* A step-parent living with the child: "personne en charge". */
+        if ((rc = add_link(e, si, f->g[4], 2, 90, lives_with_mother, false)) < 0) {
             return rc;
         }
     }
@@ -659,7 +674,7 @@ static int new_teacher(gen_estab *e, const gen_ctx *c, gen_rng *r, int subject,
         return RELAIS_ENOMEM;
     }
     gen_teacher *t = &e->teachers[e->n_teachers];
-    t->id = e->id_base / 4 + 1000000 + e->index * 40 + e->n_teachers;
+    t->id = e->id_base / 4 + 9000000 + e->index * 40 + e->n_teachers;
     t->sexe = gen_rng_chance(r, 0.6) ? 2 : 1;
     bool accents = gen_rng_chance(r, 0.6);
     const char *usual = draw_surname(r, c->names, A(e));
@@ -810,12 +825,18 @@ static int add_course(gen_estab *e, gen_service *s, int day, int start, int len)
 /* Place one chunk for the services `sv[0..n)` at the same time. */
 static int place_chunk(gen_estab *e, gen_rng *r, int *sv, int n, int len, uint32_t subject_days)
 {
-    int divs[64], nd = 0;
+    int divs[GEN_GROUP_DIVS * 2], nd = 0;
     for (int i = 0; i < n; i++) {
-        int tmp[8];
+        int tmp[GEN_GROUP_DIVS];
         int k = service_divs(e, &e->services[sv[i]], tmp);
-        for (int j = 0; j < k && nd < 64; j++) {
-            divs[nd++] = tmp[j];
+        for (int j = 0; j < k; j++) {
+            bool seen = false;
+            for (int z = 0; z < nd && !seen; z++) {
+                seen = divs[z] == tmp[j];
+            }
+            if (!seen && nd < (int)UTIL_ARRAY_LEN(divs)) {
+                divs[nd++] = tmp[j];
+            }
         }
     }
     int days[5] = {1, 2, 3, 4, 5};
@@ -999,6 +1020,12 @@ int gen_model_build(gen_estab *e, const gen_ctx *c, gen_rng *r)
     int total_div = 0;
     for (int k = 0; k < nl; k++) {
         total_div += n_divisions_for(per_level[k]);
+        if (n_divisions_for(per_level[k]) > GEN_GROUP_DIVS - 4) {
+            relais_error_set(_("établissement trop grand (%d élèves) : augmentez --establishments"),
+                             n);
+            rc = RELAIS_EINVALID;
+            goto done;
+        }
     }
     e->divisions = util_calloc((size_t)total_div + 2, sizeof *e->divisions);
     if (e->divisions == NULL) {
