@@ -722,6 +722,11 @@ static void test_gen__defects_listed(void **state)
                                         "responsable_en_double", "eleve_sans_responsable_legal",
                                         "libelle_division_different", "code_groupe_trop_long",
                                         "division_sans_eleve"};
+    static const char *const rules[] = {"ENT_GROUPE_ANCIENNE_DIVISION", "PREP_ADRESSES_MANQUANTES",
+                                        "ENT_RESPONSABLE_EN_DOUBLE",
+                                        "PREP_ELEVE_SANS_RESPONSABLE_LEGAL",
+                                        "PREP_LIBELLE_DIVISION", "STS_CODE_GROUPE_INVALIDE",
+                                        "PREP_DIVISION_VIDE"};
     for (int i = 0; i < n; i++) {
         char ed[2048];
         path2(ed, sizeof ed, dir, uais[i]);
@@ -729,13 +734,14 @@ static void test_gen__defects_listed(void **state)
         char *tsv = read_all(test_path_join(ed, "defects.tsv"), &len);
         for (size_t k = 0; k < UTIL_ARRAY_LEN(codes); k++) {
             char needle[64];
-            snprintf(needle, sizeof needle, "\n%s\t", codes[k]);
+            snprintf(needle, sizeof needle, "\n%s\t%s\t", codes[k], rules[k]);
             if (strstr(tsv, needle) == NULL) {
                 fail_msg("%s: defect %s not injected", uais[i], codes[k]);
             }
         }
         /* The empty division is in Structures.xml, with no student in Eleves. */
-        const char *z = strstr(tsv, "\ndivision_sans_eleve\t") + strlen("\ndivision_sans_eleve\t");
+        const char *z = strstr(tsv, "\ndivision_sans_eleve\tPREP_DIVISION_VIDE\t") +
+                        strlen("\ndivision_sans_eleve\tPREP_DIVISION_VIDE\t");
         char code[16];
         snprintf(code, sizeof code, "%.*s", (int)strcspn(z, "\n"), z);
         size_t sl, el;

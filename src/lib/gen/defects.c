@@ -206,7 +206,8 @@ int gen_apply_defects(gen_estab *e, const gen_ctx *c, gen_rng *r)
     }
     student_without_legal_guardian(e);
     if (e->n_divisions > 0) {
-        add_defect(e, "libelle_division_different", "%s;%s EURO", e->divisions[0].code,
+        /* The timetable software calls the first division by its long label ("6EME A"). */
+        add_defect(e, "libelle_division_different", "%s;%s", e->divisions[0].code,
                    e->divisions[0].libelle);
     }
     for (int g = 0; g < e->n_groups; g++) {
@@ -236,9 +237,24 @@ int gen_write_defects(const gen_estab *e, const char *dir, uint64_t *bytes)
         return rc;
     }
     gen_out_puts(&o, "# Défauts injectés par relais gen --defects (voir docs/gen.md).\n");
-    gen_out_puts(&o, "code\tdetails\n");
+    /* The check rule (docs/rules.md) expected to report each defect. */
+    static const char *const rules[][2] = {
+        {"groupe_ancienne_division", "ENT_GROUPE_ANCIENNE_DIVISION"},
+        {"responsables_sans_adresse", "PREP_ADRESSES_MANQUANTES"},
+        {"responsable_en_double", "ENT_RESPONSABLE_EN_DOUBLE"},
+        {"eleve_sans_responsable_legal", "PREP_ELEVE_SANS_RESPONSABLE_LEGAL"},
+        {"libelle_division_different", "PREP_LIBELLE_DIVISION"},
+        {"code_groupe_trop_long", "STS_CODE_GROUPE_INVALIDE"},
+        {"division_sans_eleve", "PREP_DIVISION_VIDE"}};
+    gen_out_puts(&o, "code\tregle\tdetails\n");
     for (int k = 0; k < e->n_defects; k++) {
-        gen_out_printf(&o, "%s\t%s\n", e->defects[k].code, e->defects[k].detail);
+        const char *rule = "";
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(rules); i++) {
+            if (strcmp(rules[i][0], e->defects[k].code) == 0) {
+                rule = rules[i][1];
+            }
+        }
+        gen_out_printf(&o, "%s\t%s\t%s\n", e->defects[k].code, rule, e->defects[k].detail);
     }
     return gen_out_close(&o, bytes);
 }

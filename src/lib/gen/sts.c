@@ -39,18 +39,18 @@ static int open_plain(gen_out *o, gen_xml *x, const char *dir, const char *fmt, 
     return 0;
 }
 
-/* Label of a division in STS: the SIECLE one, unless the label defect changed it. */
-static const char *sts_division_label(const gen_estab *e, int d)
+/* The name the timetable software gives a structure: its SIECLE / STS code, unless a
+ * defect (--defects) gave it the software's own name. Details are "code;name". */
+static const char *edt_name(const gen_estab *e, const char *defect, const char *code)
 {
+    size_t n = strlen(code);
     for (int k = 0; k < e->n_defects; k++) {
-        if (strcmp(e->defects[k].code, "libelle_division_different") == 0 &&
-            strncmp(e->defects[k].detail, e->divisions[d].code, strlen(e->divisions[d].code)) ==
-                0 &&
-            e->defects[k].detail[strlen(e->divisions[d].code)] == ';') {
-            return e->defects[k].detail + strlen(e->divisions[d].code) + 1;
+        const char *d = e->defects[k].detail;
+        if (strcmp(e->defects[k].code, defect) == 0 && strncmp(d, code, n) == 0 && d[n] == ';') {
+            return d + n + 1;
         }
     }
-    return e->divisions[d].libelle;
+    return code;
 }
 
 static void write_services(gen_xml *x, const gen_estab *e, bool is_group, int structure,
@@ -268,7 +268,7 @@ int gen_write_sts(const gen_estab *e, const gen_ctx *c, const char *dir, uint64_
     for (int d = 0; d < e->n_divisions; d++) {
         const gen_division *dv = &e->divisions[d];
         gen_xml_open1(&x, "DIVISION", "CODE", dv->code);
-        gen_xml_leaf(&x, "LIBELLE_LONG", sts_division_label(e, d));
+        gen_xml_leaf(&x, "LIBELLE_LONG", dv->libelle);
         gen_xml_leaff(&x, "EFFECTIF_PREVU", "%d", dv->n_students);
         gen_xml_open(&x, "MEFS_APPARTENANCE", NULL);
         gen_xml_open1(&x, "MEF_APPARTENANCE", "CODE", gen_levels[dv->level].mef);
@@ -399,7 +399,8 @@ int gen_write_edt(const gen_estab *e, const gen_ctx *c, const char *dir, uint64_
         if (e->divisions[dd].empty_defect) {
             continue;
         }
-        gen_xml_open1(&x, "DIVISION", "CODE", e->divisions[dd].code);
+        gen_xml_open1(&x, "DIVISION", "CODE",
+                      edt_name(e, "libelle_division_different", e->divisions[dd].code));
         write_services(&x, e, false, dd, true);
         gen_xml_close(&x);
     }
@@ -407,22 +408,15 @@ int gen_write_edt(const gen_estab *e, const gen_ctx *c, const char *dir, uint64_
     gen_xml_open(&x, "GROUPES", NULL);
     for (int g = 0; g < e->n_groups; g++) {
         const gen_group *gr = &e->groups[g];
-        const char *code = gr->code;
-        for (int k = 0; k < e->n_defects; k++) {
-            /* The timetable software's own long name for one group (defect). */
-            if (strcmp(e->defects[k].code, "code_groupe_trop_long") == 0 &&
-                strncmp(e->defects[k].detail, gr->code, strlen(gr->code)) == 0 &&
-                e->defects[k].detail[strlen(gr->code)] == ';') {
-                code = e->defects[k].detail + strlen(gr->code) + 1;
-            }
-        }
-        gen_xml_open1(&x, "GROUPE", "CODE", code);
+        gen_xml_open1(&x, "GROUPE", "CODE", edt_name(e, "code_groupe_trop_long", gr->code));
         gen_xml_leaf(&x, "LIBELLE_LONG", gr->libelle);
         gen_xml_leaff(&x, "EFFECTIF_PREVU", "%d", gr->n_students);
         gen_xml_leaff(&x, "EFFECTIF_MAX_EDT", "%d", gr->n_students < 35 ? 35 : gr->n_students);
         gen_xml_open(&x, "DIVISIONS_APPARTENANCE", NULL);
         for (int k = 0; k < gr->n_divs; k++) {
-            gen_xml_open1(&x, "DIVISION_APPARTENANCE", "CODE", e->divisions[gr->divs[k]].code);
+            gen_xml_open1(&x, "DIVISION_APPARTENANCE", "CODE",
+                          edt_name(e, "libelle_division_different",
+                                   e->divisions[gr->divs[k]].code));
             gen_xml_leaff(&x, "EFFECTIF_PREVU", "%d", gr->div_count[k]);
             gen_xml_close(&x);
         }
