@@ -18,8 +18,14 @@ extract() { # module files...
     [ -s "$tmp/$module.pot" ] || return 0
     for lang in $langs; do
         po="po/$lang/$module.po"
+        if [ ! -f "$tmp/compendium-$lang.po" ]; then
+            # Every translation of the language, whatever its module: a message that moves
+            # from one module to another keeps its translation.
+            sh scripts/po-merge.sh "$tmp/compendium-$lang.po" po/"$lang"/*.po
+        fi
         if [ -f "$po" ]; then
-            msgmerge --quiet --update --backup=none --no-fuzzy-matching --sort-output "$po" "$tmp/$module.pot"
+            msgmerge --quiet --update --backup=none --no-fuzzy-matching --sort-output \
+                --compendium="$tmp/compendium-$lang.po" "$po" "$tmp/$module.pot"
         else
             # Untranslated copy of the template (msginit would copy French into English),
             # with a clean header.
@@ -30,6 +36,8 @@ extract() { # module files...
                 printf '"Content-Type: text/plain; charset=UTF-8\\n"\n"Content-Transfer-Encoding: 8bit\\n"\n'
                 sed -n '/^$/,$p' "$tmp/$module.pot"
             } >"$po"
+            msgmerge --quiet --update --backup=none --no-fuzzy-matching --sort-output \
+                --compendium="$tmp/compendium-$lang.po" "$po" "$tmp/$module.pot"
         fi
         msgattrib --no-obsolete --output-file="$po" "$po"
     done

@@ -6,7 +6,7 @@ src=$RELAIS_SOURCE_DIR
 files=$(cd "$src" && find src include -name '*.c' -o -name '*.h' | sort)
 (cd "$src" && xgettext --from-code=UTF-8 --language=C -k_ -kN_ -kX:4 --no-location \
     -o "$WORK/all.pot" $files)
-msgcat --use-first -o "$WORK/en.po" "$src"/po/en/*.po
+sh "$src/scripts/po-merge.sh" "$WORK/en.po" "$src"/po/en/*.po
 if ! msgcmp --use-untranslated "$WORK/en.po" "$WORK/all.pot" 2>"$WORK/missing"; then
     cat "$WORK/missing" >&2
     fail "messages sans traduction anglaise : lancez scripts/po-update.sh puis traduisez po/en/"

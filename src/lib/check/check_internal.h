@@ -38,9 +38,5 @@ int check_elegroupe_file(check_ctx *c, const struct elegroupe_file *file);
 /* Helpers shared by rules. */
 bool check_is_legal_guardian(const relais_record *link);
 bool check_has_address(const relais_record *person);
-/** Identifiers of a person for messages: "ELEVE_ID 1234", "PERSONNE_ID 55", "STS 987". */
-const char *check_person_ids(util_arena *a, const relais_record *r);
-/** "NOM Prénom" of a person record. */
-const char *check_person_name(util_arena *a, const relais_record *r);
 
 #endif

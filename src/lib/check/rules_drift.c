@@ -134,10 +134,10 @@ int check_rules_drift(check_ctx *c)
         const relais_record *g = gk->recs[i];
         if (!g->is_active && util_idset_has(dc.deactivated_guardians, g->id) &&
             has_partner_account(snap, g->id)) {
-            rc = check_emit(c, "DRIFT_COMPTES_PARTENAIRES", g, check_person_ids(c->scratch, g),
+            rc = check_emit(c, "DRIFT_COMPTES_PARTENAIRES", g, snapshot_person_ids(c->scratch, g),
                             _("%s, qui a un compte chez un partenaire, a été désactivé par "
                               "l'exécution n°%lld"),
-                            check_person_name(c->scratch, g), (long long)run->id);
+                            snapshot_person_name(c->scratch, g), (long long)run->id);
         }
     }
     /* Per division: active enrolments now, against the deltas of the last run. */

@@ -145,16 +145,16 @@ int check_elegroupe_file(check_ctx *c, const elegroupe_file *file)
             if (rec == NULL || !snapshot_student_present(rec, c->today)) {
                 continue;
             }
-            rc = check_emit(c, "ELEGROUPE_ELEVE_ABSENT", rec, check_person_ids(a, rec),
+            rc = check_emit(c, "ELEGROUPE_ELEVE_ABSENT", rec, snapshot_person_ids(a, rec),
                             _("%s n'a aucun groupe dans le fichier : SIECLE effacera ses liens "
                               "élève-groupe"),
-                            check_person_name(a, rec));
+                            snapshot_person_name(a, rec));
         }
         for (size_t i = 0; i < v->n_leavers_losing_history && rc == 0; i++) {
             const elegroupe_siecle_student *s = v->leavers_losing_history[i];
             const relais_record *rec = snapshot_get(c->snap, RELAIS_KIND_STUDENT, s->relais_id);
             rc = check_emit(c, "ELEGROUPE_SORTANT_HISTORIQUE", rec,
-                            rec ? check_person_ids(a, rec) : NULL,
+                            rec ? snapshot_person_ids(a, rec) : NULL,
                             _("%s %s, sorti(e) le %s, n'est pas dans le fichier : SIECLE effacera "
                               "l'historique de ses groupes"),
                             s->nom_de_famille ? s->nom_de_famille : "?",

@@ -80,10 +80,10 @@ static int old_class_groups(check_ctx *c, const snap_groups *by_student, const s
                 const relais_record *group = snapshot_get(snap, RELAIS_KIND_GROUP, g);
                 const relais_record *division = snapshot_get(snap, RELAIS_KIND_DIVISION, now[0]);
                 rc = check_emit(c, "ENT_GROUPE_ANCIENNE_DIVISION", st,
-                                check_person_ids(c->scratch, st),
+                                snapshot_person_ids(c->scratch, st),
                                 _("%s, maintenant en %s, est encore dans le groupe %s de son "
                                   "ancienne classe"),
-                                check_person_name(c->scratch, st),
+                                snapshot_person_name(c->scratch, st),
                                 division ? division->text[RELAIS_DIVISION_CODE] : "?",
                                 group ? group->text[RELAIS_GROUP_CODE] : "?");
             }
@@ -178,10 +178,10 @@ static int ghost_classes(check_ctx *c, const snap_groups *by_student, const snap
                 }
                 const relais_record *group = snapshot_get(snap, RELAIS_KIND_GROUP, g);
                 const relais_record *division = snapshot_get(snap, RELAIS_KIND_DIVISION, divs[j]);
-                rc = check_emit(c, "ENT_PROF_DIVISION_FANTOME", t, check_person_ids(c->scratch, t),
+                rc = check_emit(c, "ENT_PROF_DIVISION_FANTOME", t, snapshot_person_ids(c->scratch, t),
                                 _("%s est rattaché à la division %s par le groupe %s, qui n'a "
                                   "plus aucun élève de cette division"),
-                                check_person_name(c->scratch, t),
+                                snapshot_person_name(c->scratch, t),
                                 division ? division->text[RELAIS_DIVISION_CODE] : "?",
                                 group ? group->text[RELAIS_GROUP_CODE] : "?");
             }
@@ -238,9 +238,9 @@ static int missing_identifiers(check_ctx *c)
                     continue;
                 }
                 if (snapshot_xref(snap, p->id, apps[a]) == NULL) {
-                    rc = check_emit(c, "ENT_SANS_IDENTIFIANT", p, check_person_ids(c->scratch, p),
+                    rc = check_emit(c, "ENT_SANS_IDENTIFIANT", p, snapshot_person_ids(c->scratch, p),
                                     _("%s n'a pas d'identifiant %s"),
-                                    check_person_name(c->scratch, p), apps[a]);
+                                    snapshot_person_name(c->scratch, p), apps[a]);
                 }
             }
         }
@@ -368,7 +368,7 @@ static int duplicate_guardians(check_ctx *c)
                              g->text[RELAIS_GUARDIAN_PERSONNE_ID]);
                     rc = check_emit(c, "ENT_RESPONSABLE_EN_DOUBLE", g, ids,
                                     _("%s semble enregistré deux fois (%s)"),
-                                    check_person_name(c->scratch, g),
+                                    snapshot_person_name(c->scratch, g),
                                     child     ? _("un enfant en commun")
                                     : address ? _("même adresse")
                                               : _("même téléphone ou courriel"));

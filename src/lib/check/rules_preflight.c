@@ -38,15 +38,15 @@ static int guardians_of_students(check_ctx *c)
             n_legal++;
             n_with_address += check_has_address(g);
         }
-        const char *ids = check_person_ids(c->scratch, st);
+        const char *ids = snapshot_person_ids(c->scratch, st);
         if (n_legal == 0) {
             rc = check_emit(c, "PREP_ELEVE_SANS_RESPONSABLE_LEGAL", st, ids,
                             _("%s n'a aucun représentant légal actif"),
-                            check_person_name(c->scratch, st));
+                            snapshot_person_name(c->scratch, st));
         } else if (n_with_address == 0) {
             rc = check_emit(c, "PREP_ADRESSES_MANQUANTES", st, ids,
                             _("aucun des %zu représentant(s) légal(aux) de %s n'a d'adresse"),
-                            n_legal, check_person_name(c->scratch, st));
+                            n_legal, snapshot_person_name(c->scratch, st));
         }
     }
     snapshot_groups_free(&links);
@@ -88,10 +88,10 @@ static int consent(check_ctx *c)
             if (kinds[k] == RELAIS_KIND_STUDENT && !snapshot_student_present(r, c->today)) {
                 continue;
             }
-            rc = check_emit(c, "PREP_CONSENTEMENT_RGPD", r, check_person_ids(c->scratch, r),
+            rc = check_emit(c, "PREP_CONSENTEMENT_RGPD", r, snapshot_person_ids(c->scratch, r),
                             r->text[fields[k]] ? _("%s a refusé le consentement RGPD")
                                                : _("consentement RGPD de %s non recueilli"),
-                            check_person_name(c->scratch, r));
+                            snapshot_person_name(c->scratch, r));
         }
     }
     return rc;

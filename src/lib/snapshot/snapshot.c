@@ -212,3 +212,71 @@ bool snapshot_student_present(const relais_record *student, const char *today_is
     const char *exit = student->text[RELAIS_STUDENT_DATE_SORTIE];
     return exit == NULL || strcmp(exit, today_iso) > 0;
 }
+
+const char *snapshot_person_ids(util_arena *a, const relais_record *r)
+{
+    char tmp[128];
+    switch (r->kind) {
+    case RELAIS_KIND_STUDENT:
+        if (r->text[RELAIS_STUDENT_INE]) {
+            snprintf(tmp, sizeof tmp, "ELEVE_ID %s, INE %s", r->text[RELAIS_STUDENT_ELEVE_ID],
+                     r->text[RELAIS_STUDENT_INE]);
+        } else {
+            snprintf(tmp, sizeof tmp, "ELEVE_ID %s", r->text[RELAIS_STUDENT_ELEVE_ID]);
+        }
+        break;
+    case RELAIS_KIND_GUARDIAN:
+        snprintf(tmp, sizeof tmp, "PERSONNE_ID %s", r->text[RELAIS_GUARDIAN_PERSONNE_ID]);
+        break;
+    case RELAIS_KIND_STAFF:
+        snprintf(tmp, sizeof tmp, "STS %s", r->text[RELAIS_STAFF_STS_ID]);
+        break;
+    default: snprintf(tmp, sizeof tmp, "id %lld", (long long)r->id); break;
+    }
+    return util_arena_strdup(a, tmp);
+}
+
+const char *snapshot_person_name(util_arena *a, const relais_record *r)
+{
+    int nom = relais_field_index(r->kind, "nom_usage");
+    int nom2 = relais_field_index(r->kind, "nom_de_famille");
+    if (nom2 < 0) {
+        nom2 = relais_field_index(r->kind, "nom_patronymique");
+    }
+    int prenom = relais_field_index(r->kind, "prenom");
+    const char *n = nom >= 0 && r->text[nom] ? r->text[nom] : nom2 >= 0 ? r->text[nom2] : NULL;
+    const char *p = prenom >= 0 ? r->text[prenom] : NULL;
+    util_buf b = UTIL_BUF_INIT;
+    util_buf_printf(&b, "%s%s%s", n ? n : "?", p ? " " : "", p ? p : "");
+    const char *out = util_arena_strndup(a, util_buf_cstr(&b), b.len);
+    util_buf_free(&b);
+    return out;
+}
+
+const char *snapshot_person_category(const relais_record *r)
+{
+    switch (r->kind) {
+    case RELAIS_KIND_STUDENT: return "eleve";
+    case RELAIS_KIND_GUARDIAN: return "responsable";
+    case RELAIS_KIND_STAFF:
+        return util_streq(r->text[RELAIS_STAFF_FONCTION], "ENS") ? "professeur" : "personnel";
+    default: return NULL;
+    }
+}
+
+size_t snapshot_student_divisions(const scope_snapshot *snap, const snap_groups *enrolments_by_student,
+                                  int64_t student, const relais_record **out, size_t max)
+{
+    const size_t *items;
+    size_t n = snapshot_group_get(enrolments_by_student, student, &items), k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        const relais_record *e = snap->k[RELAIS_KIND_ENROLMENT].recs[items[i]];
+        const relais_record *d =
+            e->is_active ? snapshot_get(snap, RELAIS_KIND_DIVISION, e->ref[RELAIS_ENROLMENT_DIVISION])
+                         : NULL;
+        if (d && d->is_active) {
+            out[k++] = d;
+        }
+    }
+    return k;
+}

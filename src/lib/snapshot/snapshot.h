@@ -56,8 +56,20 @@ int snapshot_group(snap_groups *g, const scope_snapshot *snap, relais_kind kind,
 size_t snapshot_group_get(const snap_groups *g, int64_t target, const size_t **items);
 void snapshot_groups_free(snap_groups *g);
 
-
 /** Is the student still at school (active, and no exit date on or before today)? */
 bool snapshot_student_present(const relais_record *student, const char *today_iso);
+
+/** Identifiers of a person for messages: "ELEVE_ID 1234, INE …", "PERSONNE_ID 55", "STS 987". */
+const char *snapshot_person_ids(util_arena *a, const relais_record *r);
+/** "NOM Prénom" of a person record (usage name first). */
+const char *snapshot_person_name(util_arena *a, const relais_record *r);
+/** "eleve", "responsable", "professeur" (STS fonction ENS) or "personnel"; NULL otherwise. */
+const char *snapshot_person_category(const relais_record *r);
+/**
+ * The active divisions of a student, from enrolments grouped by student
+ * (snapshot_group(…, RELAIS_KIND_ENROLMENT, RELAIS_ENROLMENT_STUDENT, …)).
+ */
+size_t snapshot_student_divisions(const scope_snapshot *snap, const snap_groups *enrolments_by_student,
+                                  int64_t student, const relais_record **out, size_t max);
 
 #endif
