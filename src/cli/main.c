@@ -16,6 +16,7 @@
 extern const cli_command cli_cmd_init;
 extern const cli_command cli_cmd_status;
 extern const cli_command cli_cmd_check;
+extern const cli_command cli_cmd_export;
 extern const cli_command cli_cmd_version;
 extern const cli_command cli_cmd_manpage;
 extern const cli_command cli_cmd_gen;
@@ -24,6 +25,7 @@ const cli_command *const cli_commands[] = {
     &cli_cmd_init,
     &cli_cmd_status,
     &cli_cmd_check,
+    &cli_cmd_export,
     &cli_cmd_version,
     &cli_cmd_manpage,
     &cli_cmd_gen,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #define N_BUFS 8
@@ -57,4 +58,99 @@ const char *test_shared_path(const char *rel)
 {
     const char *base = getenv("RELAIS_SHARED_DIR");
     return test_path_join(base ? base : "../shared", rel);
+}
+
+static void csv_push_cell(test_csv *t, char **cell, size_t *cell_len)
+{
+    size_t r = t->n_rows - 1;
+    t->rows[r] = realloc(t->rows[r], (t->n_cols[r] + 1) * sizeof *t->rows[r]);
+    t->rows[r][t->n_cols[r]++] = *cell ? *cell : strdup("");
+    *cell = NULL;
+    *cell_len = 0;
+}
+
+static void csv_new_row(test_csv *t)
+{
+    t->rows = realloc(t->rows, (t->n_rows + 1) * sizeof *t->rows);
+    t->n_cols = realloc(t->n_cols, (t->n_rows + 1) * sizeof *t->n_cols);
+    t->rows[t->n_rows] = NULL;
+    t->n_cols[t->n_rows] = 0;
+    t->n_rows++;
+}
+
+static void csv_append(char **cell, size_t *len, char c)
+{
+    *cell = realloc(*cell, *len + 2);
+    (*cell)[(*len)++] = c;
+    (*cell)[*len] = '\0';
+}
+
+void test_csv_parse(test_csv *t, const char *data, size_t len, char sep)
+{
+    memset(t, 0, sizeof *t);
+    size_t i = 0;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        i = 3;
+    }
+    char *cell = NULL;
+    size_t cell_len = 0;
+    bool in_quotes = false, row_open = false;
+    for (; i < len; i++) {
+        char c = data[i];
+        if (!row_open) {
+            csv_new_row(t);
+            row_open = true;
+        }
+        if (in_quotes) {
+            if (c == '"' && i + 1 < len && data[i + 1] == '"') {
+                csv_append(&cell, &cell_len, '"');
+                i++;
+            } else if (c == '"') {
+                in_quotes = false;
+            } else {
+                csv_append(&cell, &cell_len, c);
+            }
+        } else if (c == '"') {
+            in_quotes = true;
+            if (cell == NULL) {
+                cell = strdup("");
+            }
+        } else if (c == sep) {
+            csv_push_cell(t, &cell, &cell_len);
+        } else if (c == '\r') {
+            continue;
+        } else if (c == '\n') {
+            csv_push_cell(t, &cell, &cell_len);
+            row_open = false;
+        } else {
+            csv_append(&cell, &cell_len, c);
+        }
+    }
+    if (row_open) {
+        csv_push_cell(t, &cell, &cell_len);
+    }
+}
+
+void test_csv_free(test_csv *t)
+{
+    for (size_t r = 0; r < t->n_rows; r++) {
+        for (size_t c = 0; c < t->n_cols[r]; c++) {
+            free(t->rows[r][c]);
+        }
+        free(t->rows[r]);
+    }
+    free(t->rows);
+    free(t->n_cols);
+    memset(t, 0, sizeof *t);
+}
+
+size_t test_csv_col(const test_csv *t, const char *name)
+{
+    for (size_t c = 0; t->n_rows && c < t->n_cols[0]; c++) {
+        if (strcmp(t->rows[0][c], name) == 0) {
+            return c;
+        }
+    }
+    fail_msg("no column %s", name);
+    return 0;
 }

@@ -21,4 +21,19 @@ const char *test_shared_path(const char *rel);
 /** Join dir and name into a static rotating buffer. */
 const char *test_path_join(const char *dir, const char *name);
 
+/*
+ * A parsed CSV table (RFC 4180 quoting; CRLF or LF), for checking what exports
+ * wrote. Cells are NUL-terminated strings owned by the table.
+ */
+typedef struct test_csv {
+    char ***rows; /* rows[r][c] */
+    size_t *n_cols;
+    size_t n_rows;
+} test_csv;
+
+void test_csv_parse(test_csv *t, const char *data, size_t len, char sep);
+void test_csv_free(test_csv *t);
+/** Column index of `name` in the header row (row 0); fails the test when absent. */
+size_t test_csv_col(const test_csv *t, const char *name);
+
 #endif

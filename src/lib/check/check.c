@@ -131,12 +131,17 @@ static int run_on_scope(check_report *r, relais_store *s, const relais_scope *sc
 static int all_families(check_ctx *c, const void *arg)
 {
     (void)arg;
-    check_rule_fn families[] = {check_rules_elegroupe, check_rules_sts, check_rules_ent,
-                                check_rules_preflight, check_rules_drift};
+    /* In check_family order. */
+    check_rule_fn families[CHECK_FAMILY_COUNT] = {check_rules_elegroupe, check_rules_sts,
+                                                  check_rules_ent, check_rules_preflight,
+                                                  check_rules_drift};
+    unsigned wanted = c->opts && c->opts->families ? c->opts->families : ~0u;
     int rc = 0;
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(families) && rc == 0; i++) {
-        rc = families[i](c);
-        util_arena_reset(c->scratch);
+    for (size_t i = 0; i < CHECK_FAMILY_COUNT && rc == 0; i++) {
+        if (wanted & (1u << i)) {
+            rc = families[i](c);
+            util_arena_reset(c->scratch);
+        }
     }
     return rc;
 }

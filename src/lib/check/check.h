@@ -67,9 +67,11 @@ typedef struct check_options {
     /* Partner or ENT applications whose identifiers every person should have. */
     const char *const *applications;
     size_t n_applications;
+    /* Families to run: bits (1u << CHECK_FAMILY_…); 0 runs them all. */
+    unsigned families;
 } check_options;
 
-#define CHECK_OPTIONS_INIT {0.10, 20, 0.25, 5, NULL, 0}
+#define CHECK_OPTIONS_INIT {0.10, 20, 0.25, 5, NULL, 0, 0}
 
 int check_report_new(check_report **out);
 void check_report_free(check_report *r);

@@ -15,6 +15,8 @@
 
 #include <relais/store.h>
 
+#include <time.h>
+
 #include "snapshot/snapshot.h"
 #include "util/util.h"
 
@@ -140,5 +142,35 @@ typedef struct elegroupe_verdict {
  */
 int elegroupe_judge(elegroupe_verdict **out, util_arena *arena, const elegroupe_file *file,
                     const elegroupe_state *state, const util_idset *had_groups);
+
+/* ------------------------------------------------- structure and writing */
+
+/** One violation of the file's schema (elegroupe.md §3): where, and what. */
+typedef struct elegroupe_violation {
+    unsigned long line;  /* line in the file read, 0 for a file built in memory */
+    const char *element; /* "ELEVE", "CODE_GROUPE", … */
+    const char *ids;     /* the student concerned, or NULL */
+    const char *message; /* French */
+} elegroupe_violation;
+
+/**
+ * Check `file` against the schema SIECLE validates deposits with (order and
+ * cardinalities, exactly one identifier per student, lengths in characters,
+ * patterns, integer ranges, real dates, no empty optional element, uniqueness
+ * of identifiers and of group codes per student, Latin-9 characters only).
+ * Violations are allocated in `arena`; *n_out is their number (0: valid).
+ */
+int elegroupe_validate(elegroupe_violation **out, size_t *n_out, util_arena *arena,
+                       const elegroupe_file *file);
+
+/** "0999999ZELEGROUPE2024241015183000": the base name for a file generated at `when` (local). */
+void elegroupe_base_name(char out[40], const char *uai, int year, const struct tm *when);
+
+/**
+ * Write the file as SIECLE expects it: XML in ISO-8859-15 (IMPORT_ELEVES 1.4),
+ * into `out` (bytes, not NUL-terminated). The file must be valid
+ * (elegroupe_validate) — RELAIS_EINVALID otherwise.
+ */
+int elegroupe_write_xml(util_buf *out, const elegroupe_file *file);
 
 #endif

@@ -40,6 +40,17 @@ int export_identifiants(export_result *res, const scope_snapshot *snap, const ch
 /** A OneRoster 1.2 bulk CSV package (docs/formats/oneroster.md). */
 int export_oneroster(export_result *res, const scope_snapshot *snap, const char *out_dir);
 
+struct elegroupe_verdict;
+/**
+ * The student–group links file for SIECLE BEE: <UAI>ELEGROUPE<AAAA><AAMMJJhhmmss>.zip
+ * holding the same-named XML, and <base>_rapport.txt, the report SIECLE will
+ * produce, predicted by the judge (read, complete, partial with the forced
+ * values, rejected, absent). *verdict (may be NULL) receives that prediction,
+ * allocated in `arena`.
+ */
+int export_elegroupe(export_result *res, const scope_snapshot *snap, const char *out_dir,
+                     util_arena *arena, struct elegroupe_verdict **verdict);
+
 /* Shared by the writers. */
 
 /** Write `len` bytes to out_dir/name atomically and record it in res. */

@@ -144,9 +144,15 @@ static void person_lines(ident_ctx *c, const relais_record *p, const char *class
                                      birth,    classe,    siecle_id,      text_of(p, "ine"),
                                      sts_id};
     bool missing = false;
+    const char *kind_name = relais_kind_get(p->kind)->name;
     for (size_t a = 0; a < c->n_apps; a++) {
         const relais_record *x = snapshot_xref(snap, p->id, c->apps[a]);
         row[9 + a] = x ? x->text[RELAIS_XREF_EXTERNAL_ID] : NULL;
+        /* An application that holds no one of this category (a partner without teachers)
+         * has no account to hand out to this person. */
+        if (x == NULL && !snapshot_has_source(snap, c->apps[a], kind_name)) {
+            continue;
+        }
         missing = missing || x == NULL;
         const char *merge[8] = {category, family_name(p), text_of(p, "prenom"), classe, enfants,
                                 c->apps[a], x ? x->text[RELAIS_XREF_EXTERNAL_ID] : NULL,
