@@ -523,10 +523,20 @@ static void test_xml__doctype_and_entities_refused(void **state)
     assert_int_equal(parse_mem(&c, "/r", passwd, strlen(passwd), &allow), RELAIS_EINVALID);
 
     assert_int_equal(parse_str(&c, "/r", external), RELAIS_EINVALID);
-    /* allowed external DTD: never read, and an entity it would define stays unknown */
+    /* allowed external DTD: never read, and an entity it would define stays unknown, in
+       text as in attribute values */
     assert_int_equal(parse_mem(&c, "/r", external, strlen(external), &allow), RELAIS_EINVALID);
-    assert_error_contains("doc.xml:3 : élément r : entité &x; inconnue");
-    assert_int_equal(c.n_records, 0);
+    assert_error_contains("doc.xml:3 : élément r : référence à une entité non définie");
+    const char external_attr[] = "<?xml version=\"1.0\"?>\n<!-- c -->\n"
+                                 "<!DOCTYPE r SYSTEM 'a>b.dtd'>\n<r a=\"&x;\"/>";
+    assert_int_equal(parse_mem(&c, "/r", external_attr, strlen(external_attr), &allow),
+                     RELAIS_EINVALID);
+    assert_error_contains("doc.xml:4 : ");
+    assert_error_contains("référence à une entité non définie");
+    const char external_ok[] = "<!DOCTYPE r PUBLIC \"-//x//y\" \"y.dtd\">\n<r a=\"&amp;\"/>";
+    assert_int_equal(parse_mem(&c, "/r", external_ok, strlen(external_ok), &allow), 0);
+    assert_string_equal(c.dump.data, "<r@2 a=&[]>\n");
+    assert_int_equal(c.n_records, 1);
 
     /* Undefined entity without DOCTYPE. */
     assert_int_equal(parse_str(&c, "/r", "<r>\n&nope;</r>"), RELAIS_EINVALID);

@@ -61,10 +61,11 @@ typedef struct path_def {
 /* One open element, whether or not it is part of a record. */
 typedef struct frame {
     uint64_t mask;     /* registered paths still possible below this element */
-    size_t text_count; /* bytes of text seen directly inside it */
+    size_t text_count; /* bytes of its current text node */
     unsigned long line;
-    xml_node *node; /* inside a record: its node */
-    char name[NAME_KEEP];
+    xml_node *node;   /* inside a record: its node */
+    const char *name; /* the node's name, or name_buf (cut) outside records */
+    char name_buf[NAME_KEEP];
 } frame;
 
 struct xml_reader {
@@ -78,6 +79,8 @@ struct xml_reader {
     unsigned char *conv; /* transcoded text, 3 * buffer_size */
     frame *frames;       /* [1..max_depth] */
     util_arena *arena;
+    unsigned char *bump; /* free part of the arena block that nodes are cut from */
+    unsigned char *bump_end;
     util_buf text; /* texts of the open elements of a record, innermost last */
     char *file;
     const char *encoding;
@@ -284,6 +287,33 @@ static const char *current_element(const xml_reader *r)
 
 /* -------------------------------------------------------------- building */
 
+#define BUMP_BLOCK ((size_t)32 << 10)
+
+/* Record memory: small pieces cut from arena blocks here, inline, 8-byte aligned. */
+static inline void *record_alloc(xml_reader *r, size_t size)
+{
+    size = (size + 7) & ~(size_t)7;
+    if ((size_t)(r->bump_end - r->bump) < size) {
+        size_t block = size > BUMP_BLOCK ? size : BUMP_BLOCK;
+        unsigned char *p = util_arena_alloc(r->arena, block);
+        if (p == NULL) {
+            return NULL;
+        }
+        r->bump = p;
+        r->bump_end = p + block;
+    }
+    void *p = r->bump;
+    r->bump += size;
+    return p;
+}
+
+static void record_reset(xml_reader *r)
+{
+    util_arena_reset(r->arena);
+    r->bump = r->bump_end = NULL;
+    r->text.len = 0;
+}
+
 static xml_node *node_new(xml_reader *r, const char *name, const char **atts, unsigned long line,
                           xml_node *parent)
 {
@@ -294,47 +324,55 @@ static xml_node *node_new(xml_reader *r, const char *name, const char **atts, un
                 _("enregistrement trop gros (plus de %s en mémoire)"), limit);
         return NULL;
     }
-    xml_node *n = util_arena_alloc(r->arena, sizeof *n);
+    size_t len;
+    uint32_t hash = name_hash(name, &len);
+    xml_node *n = record_alloc(r, sizeof *n + len + 1);
     if (n == NULL) {
         fail_nomem(r);
         return NULL;
     }
-    size_t len;
-    memset(n, 0, sizeof *n);
-    n->hash = name_hash(name, &len);
-    n->name_len = (uint32_t)len;
-    n->name = util_arena_strndup(r->arena, name, len);
+    char *copy = (char *)(n + 1);
+    memcpy(copy, name, len + 1);
+    n->name = copy;
     n->text = empty_text;
+    n->text_len = 0;
     n->text_start = r->text.len;
+    n->parent = parent;
+    n->first = n->last = n->next = NULL;
+    n->attrs = NULL;
+    n->index = NULL;
+    n->hash = hash;
+    n->name_len = (uint32_t)len;
+    n->n_attrs = 0;
+    n->n_children = 0;
+    n->index_mask = 0;
     n->line = line;
     uint32_t n_attrs = 0;
     while (atts[2 * n_attrs]) {
         n_attrs++;
     }
     if (n_attrs > 0) {
-        n->attrs = util_arena_alloc(r->arena, n_attrs * sizeof *n->attrs);
+        n->attrs = record_alloc(r, n_attrs * sizeof *n->attrs);
         if (n->attrs == NULL) {
             fail_nomem(r);
             return NULL;
         }
         for (uint32_t i = 0; i < n_attrs; i++) {
-            size_t vlen = strlen(atts[2 * i + 1]);
-            n->attrs[i].name = util_arena_strdup(r->arena, atts[2 * i]);
-            n->attrs[i].value = util_arena_strndup(r->arena, atts[2 * i + 1], vlen);
-            n->attrs[i].value_len = vlen;
-            if (n->attrs[i].name == NULL || n->attrs[i].value == NULL) {
+            size_t klen = strlen(atts[2 * i]), vlen = strlen(atts[2 * i + 1]);
+            char *p = record_alloc(r, klen + vlen + 2);
+            if (p == NULL) {
                 fail_nomem(r);
                 return NULL;
             }
+            memcpy(p, atts[2 * i], klen + 1);
+            memcpy(p + klen + 1, atts[2 * i + 1], vlen + 1);
+            n->attrs[i].name = p;
+            n->attrs[i].value = p + klen + 1;
+            n->attrs[i].value_len = vlen;
         }
         n->n_attrs = n_attrs;
     }
-    if (n->name == NULL) {
-        fail_nomem(r);
-        return NULL;
-    }
     if (parent) {
-        n->parent = parent;
         if (parent->last) {
             parent->last->next = n;
         } else {
@@ -360,10 +398,12 @@ static int node_finish(xml_reader *r, xml_node *n)
         end--;
     }
     if (end > start) {
-        char *t = util_arena_strndup(r->arena, r->text.data + start, end - start);
+        char *t = record_alloc(r, end - start + 1);
         if (t == NULL) {
             return RELAIS_ENOMEM;
         }
+        memcpy(t, r->text.data + start, end - start);
+        t[end - start] = '\0';
         n->text = t;
         n->text_len = end - start;
     }
@@ -373,7 +413,7 @@ static int node_finish(xml_reader *r, xml_node *n)
         while (size < 2 * n->n_children) {
             size *= 2;
         }
-        xml_node **index = util_arena_alloc(r->arena, size * sizeof *index);
+        xml_node **index = record_alloc(r, size * sizeof *index);
         if (index == NULL) {
             return RELAIS_ENOMEM;
         }
@@ -395,6 +435,35 @@ static int node_finish(xml_reader *r, xml_node *n)
 
 /* ------------------------------------------------------------- handlers */
 
+/* Keep the element's name for messages (cut to NAME_KEEP - 1 bytes). */
+static void frame_keep_name(frame *f, const char *name)
+{
+    size_t len = strlen(name);
+    if (len >= NAME_KEEP) {
+        len = NAME_KEEP - 1;
+        while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80) {
+            len--; /* never cut a UTF-8 character */
+        }
+    }
+    memcpy(f->name_buf, name, len);
+    f->name_buf[len] = '\0';
+    f->name = f->name_buf;
+}
+
+static bool attrs_too_long(xml_reader *r, const XML_Char *name, const XML_Char **atts,
+                           unsigned long line)
+{
+    for (size_t i = 0; atts[i]; i += 2) {
+        if (strlen(atts[i + 1]) > r->opts.max_attr_size) {
+            char limit[32];
+            xml_format_size(limit, sizeof limit, r->opts.max_attr_size);
+            fail_at(r, line, name, _("attribut %s trop long (plus de %s)"), atts[i], limit);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     xml_reader *r = ud;
@@ -407,28 +476,27 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
         fail_at(r, line, name, _("imbrication de plus de %u éléments"), r->opts.max_depth);
         return;
     }
-    for (size_t i = 0; atts[i]; i += 2) {
-        if (strlen(atts[i + 1]) > r->opts.max_attr_size) {
-            char limit[32];
-            xml_format_size(limit, sizeof limit, r->opts.max_attr_size);
-            fail_at(r, line, name, _("attribut %s trop long (plus de %s)"), atts[i], limit);
-            return;
-        }
+    if (attrs_too_long(r, name, atts, line)) {
+        return;
     }
     r->frames[d - 1].text_count = 0; /* the parent's next text is a new text node */
     r->depth = d;
     frame *f = &r->frames[d];
-    size_t len = strlen(name);
-    if (len >= NAME_KEEP) {
-        len = NAME_KEEP - 1;
-    }
-    memcpy(f->name, name, len);
-    f->name[len] = '\0';
     f->line = line;
     f->text_count = 0;
     f->mask = 0;
     f->node = NULL;
 
+    if (r->record) { /* inside a record: its node names the frame, no copy */
+        f->node = node_new(r, name, atts, line, r->frames[d - 1].node);
+        if (f->node) {
+            f->name = f->node->name;
+        } else {
+            frame_keep_name(f, name);
+        }
+        return;
+    }
+    frame_keep_name(f, name);
     if (d == 1) {
         r->seen_root = true;
         if (r->root_fn) {
@@ -437,16 +505,12 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
                 return;
             }
             int rc = r->root_fn(root, r->root_payload);
-            util_arena_reset(r->arena);
+            record_reset(r);
             if (rc != 0) {
                 stop(r, rc);
                 return;
             }
         }
-    }
-    if (r->record) {
-        f->node = node_new(r, name, atts, line, r->frames[d - 1].node);
-        return;
     }
     uint64_t candidates = d == 1 ? (r->n_paths == 64 ? ~0ULL : (1ULL << r->n_paths) - 1)
                                  : r->frames[d - 1].mask;
@@ -460,7 +524,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
         if (!(seg[0] == '*' && seg[1] == '\0') && strcmp(seg, name) != 0) {
             continue;
         }
-        if (p->n_segs == d) {
+        if (p->n_segs == d) { /* first registered path wins */
             f->node = node_new(r, name, atts, line, NULL);
             if (f->node) {
                 r->record = f->node;
@@ -494,8 +558,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
         const path_def *p = &r->paths[r->record_path];
         int rc = p->fn(n, p->payload);
         r->record = NULL;
-        util_arena_reset(r->arena);
-        r->text.len = 0;
+        record_reset(r);
         if (rc != 0) {
             stop(r, rc);
         }
@@ -550,15 +613,75 @@ static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *s
     if (r->failed) {
         return;
     }
-    if (!r->opts.allow_doctype) {
+    /* With allow_doctype, an acceptable DOCTYPE was blanked before expat saw it
+       (blank_external_doctype): any DOCTYPE that reaches expat is refused. */
+    if (r->opts.allow_doctype && has_internal_subset) {
+        fail_at(r, current_line(r), NULL,
+                _("DOCTYPE %s avec des déclarations internes refusé (les entités sont interdites)"),
+                name);
+    } else {
         fail_at(r, current_line(r), NULL,
                 _("déclaration de type de document (DOCTYPE %s) refusée : relais ne lit ni DTD ni "
                   "entités"),
                 name);
-    } else if (has_internal_subset) {
-        fail_at(r, current_line(r), NULL,
-                _("DOCTYPE %s avec des déclarations internes refusé (les entités sont interdites)"),
-                name);
+    }
+}
+
+/* Index just past `end` searched from p[i], or 0 when absent. */
+static size_t skip_past(const unsigned char *p, size_t len, size_t i, const char *end)
+{
+    size_t n = strlen(end);
+    for (; i + n <= len; i++) {
+        if (memcmp(p + i, end, n) == 0) {
+            return i + n;
+        }
+    }
+    return 0;
+}
+
+/*
+ * allow_doctype: replace a prolog's `<!DOCTYPE name SYSTEM "x.dtd">` (external
+ * identifier only) by spaces, newlines kept. Expat then parses the document as
+ * one without DTD, where an undefined entity is always an error; told of an
+ * external subset it would instead drop undefined entities from attribute
+ * values without a word. An internal subset is left for on_doctype to refuse.
+ */
+static void blank_external_doctype(unsigned char *p, size_t len)
+{
+    size_t i = 0;
+    for (;;) {
+        while (i < len && is_space((char)p[i])) {
+            i++;
+        }
+        if (i + 4 <= len && memcmp(p + i, "<!--", 4) == 0) {
+            i = skip_past(p, len, i + 4, "-->");
+        } else if (i + 2 <= len && memcmp(p + i, "<?", 2) == 0) {
+            i = skip_past(p, len, i + 2, "?>");
+        } else {
+            break;
+        }
+        if (i == 0) {
+            return;
+        }
+    }
+    if (i + 9 > len || memcmp(p + i, "<!DOCTYPE", 9) != 0) {
+        return;
+    }
+    unsigned char quote = 0;
+    for (size_t j = i + 9; j < len; j++) {
+        unsigned char c = p[j];
+        if (quote) {
+            quote = c == quote ? 0 : quote;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '[' || c == '<') {
+            return;
+        } else if (c == '>') {
+            for (size_t k = i; k <= j; k++) {
+                p[k] = p[k] == '\n' ? '\n' : ' ';
+            }
+            return;
+        }
     }
 }
 
@@ -611,6 +734,9 @@ static void closing_tag_name(char *out, size_t out_size, XML_Parser p)
             break;
         }
         out[n++] = c;
+    }
+    while (n > 0 && offset + (int)n < size && ((unsigned char)ctx[offset + (int)n] & 0xC0) == 0x80) {
+        n--; /* cut at a character boundary */
     }
     out[n] = '\0';
 }
@@ -861,8 +987,7 @@ int xml_reader_parse(xml_reader *r, xml_source *src)
     r->seen_root = false;
     r->failed = false;
     r->rc = 0;
-    r->text.len = 0;
-    util_arena_reset(r->arena);
+    record_reset(r);
     rc = parser_setup(r);
     if (rc < 0) {
         goto done;
@@ -901,6 +1026,10 @@ int xml_reader_parse(xml_reader *r, xml_source *src)
         if (rc < 0) {
             goto done;
         }
+        if (fed == 0 && r->opts.allow_doctype) {
+            /* the first chunk, in one of our buffers */
+            blank_external_doctype(utf8 == r->conv ? r->conv : r->raw + skip, utf8_len);
+        }
         rc = parse_chunk(r, utf8, utf8_len, &fed);
         if (rc != 0) {
             goto done;
@@ -929,8 +1058,7 @@ done:
         XML_ParserFree(r->parser);
         r->parser = NULL;
     }
-    util_arena_reset(r->arena);
-    r->text.len = 0;
+    record_reset(r);
     r->record = NULL;
     return rc;
 }

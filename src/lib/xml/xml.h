@@ -27,7 +27,11 @@
 
 /* ------------------------------------------------------------- options */
 
-/** Limits and switches of sources and readers. Start from XML_OPTIONS_INIT. */
+/**
+ * Limits and switches of sources and readers. Start from XML_OPTIONS_INIT; a zero
+ * field takes its default, except max_inflated_size and max_ratio, where 0 turns
+ * the check off. Defaults are in docs/internals/xml.md.
+ */
 typedef struct xml_options {
     /** zip entry: most bytes it may inflate to (zip bomb); 0 = no limit. */
     uint64_t max_inflated_size;
@@ -45,8 +49,8 @@ typedef struct xml_options {
     size_t buffer_size;
     /**
      * Accept a document type declaration without internal subset, such as AAF's
-     * `<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">`. The DTD is never
-     * read. Internal subsets and entity declarations are refused regardless.
+     * `<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">`: it is ignored, the DTD
+     * never read. Internal subsets and entity declarations are refused regardless.
      */
     bool allow_doctype;
 } xml_options;
