@@ -537,6 +537,8 @@ static void test_xml__doctype_and_entities_refused(void **state)
     assert_int_equal(parse_mem(&c, "/r", external_ok, strlen(external_ok), &allow), 0);
     assert_string_equal(c.dump.data, "<r@2 a=&[]>\n");
     assert_int_equal(c.n_records, 1);
+    const char glued[] = "<!DOCTYPEr SYSTEM \"y.dtd\"><r/>";
+    assert_int_equal(parse_mem(&c, "/r", glued, strlen(glued), &allow), RELAIS_EINVALID);
 
     /* Undefined entity without DOCTYPE. */
     assert_int_equal(parse_str(&c, "/r", "<r>\n&nope;</r>"), RELAIS_EINVALID);

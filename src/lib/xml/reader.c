@@ -664,7 +664,7 @@ static void blank_external_doctype(unsigned char *p, size_t len)
             return;
         }
     }
-    if (i + 9 > len || memcmp(p + i, "<!DOCTYPE", 9) != 0) {
+    if (i + 10 > len || memcmp(p + i, "<!DOCTYPE", 9) != 0 || !is_space((char)p[i + 9])) {
         return;
     }
     unsigned char quote = 0;
@@ -678,7 +678,7 @@ static void blank_external_doctype(unsigned char *p, size_t len)
             return;
         } else if (c == '>') {
             for (size_t k = i; k <= j; k++) {
-                p[k] = p[k] == '\n' ? '\n' : ' ';
+                p[k] = p[k] == '\n' || p[k] == '\r' ? p[k] : ' '; /* lines unchanged */
             }
             return;
         }
