@@ -1036,6 +1036,12 @@ static void test_xml__dir_list_and_peek(void **state)
     assert_string_equal(list[1], test_path_join(dir, "a.ZIP"));
     assert_string_equal(list[2], test_path_join(dir, "b.xml"));
     xml_dir_list_free(list, n);
+    char slashed[4200];
+    snprintf(slashed, sizeof slashed, "%s/", dir);
+    assert_int_equal(xml_dir_list(&list, &n, slashed), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(list[0], test_path_join(dir, "B.xml"));
+    xml_dir_list_free(list, n);
     assert_int_equal(xml_dir_list(&list, &n, test_path_join(dir, "nope")), RELAIS_ENOTFOUND);
 
     char *root = NULL;

@@ -541,7 +541,9 @@ int xml_dir_list(char ***out, size_t *n_out, const char *dir)
             continue;
         }
         util_buf b = UTIL_BUF_INIT;
-        if (util_buf_printf(&b, "%s/%s", dir, name) < 0) {
+        size_t dir_len = strlen(dir);
+        bool has_slash = dir_len > 0 && dir[dir_len - 1] == '/';
+        if (util_buf_printf(&b, "%s%s%s", dir, has_slash ? "" : "/", name) < 0) {
             util_buf_free(&b);
             rc = RELAIS_ENOMEM;
             goto done;
