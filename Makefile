@@ -48,8 +48,18 @@ bench:
 	@cmake --build build-bench -j $(JOBS)
 	@bench/run.sh build-bench
 
+# Each fuzz target runs FUZZ_SECONDS; new inputs go to build-fuzz/corpus/<target>, the
+# seeds of tests/fuzz/corpus/<target> are only read.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/deps.sh test
+	@CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELAIS_FUZZ=ON \
+		$(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 po:
 	@scripts/po-update.sh
 
 clean:
-	rm -rf build build-asan build-bench
+	rm -rf build build-asan build-bench build-fuzz
