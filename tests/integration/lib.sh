@@ -5,7 +5,7 @@ set -eu
 : "${RELAIS:?RELAIS must point at the relais binary}"
 : "${RELAIS_SOURCE_DIR:?}"
 GOLDEN="$RELAIS_SOURCE_DIR/tests/golden"
-SHARED="${RELAIS_SHARED_DIR:-$RELAIS_SOURCE_DIR/../shared}"
+SAMPLES="$RELAIS_SOURCE_DIR/tests/data/samples"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/relais-it.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM

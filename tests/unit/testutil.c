@@ -56,8 +56,17 @@ const char *test_source_path(const char *rel)
 
 const char *test_shared_path(const char *rel)
 {
-    const char *base = getenv("RELAIS_SHARED_DIR");
-    return test_path_join(base ? base : "../shared", rel);
+    /* The format samples are kept in the repository (tests/data/samples, with their
+     * sources and licences), so the tests never depend on files outside it. */
+    const char *prefix = "formats/samples/";
+    const char *base = getenv("RELAIS_SOURCE_DIR");
+    char *b = rotating();
+    if (strncmp(rel, prefix, strlen(prefix)) == 0) {
+        snprintf(b, 4096, "%s/tests/data/samples/%s", base ? base : ".", rel + strlen(prefix));
+    } else {
+        snprintf(b, 4096, "%s/tests/data/%s", base ? base : ".", rel);
+    }
+    return b;
 }
 
 static void csv_push_cell(test_csv *t, char **cell, size_t *cell_len)

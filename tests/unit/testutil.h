@@ -16,7 +16,10 @@
 const char *test_tmpdir(const char *name);
 /** Path of a file under the source tree ($RELAIS_SOURCE_DIR). Static rotating buffer. */
 const char *test_source_path(const char *rel);
-/** Path of a file under ../shared ($RELAIS_SHARED_DIR). Static rotating buffer. */
+/**
+ * Path of a shared sample, "formats/samples/siecle/x.xml" → the copy kept in
+ * tests/data/samples/siecle/x.xml. Static rotating buffer.
+ */
 const char *test_shared_path(const char *rel);
 /** Join dir and name into a static rotating buffer. */
 const char *test_path_join(const char *dir, const char *name);
