@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "elegroupe/elegroupe.h"
 
 static const cli_option check_options_table[] = {
     {"uai", 'u', "UAI", N_("un seul établissement (défaut : tous)")},
@@ -19,6 +20,9 @@ static const cli_option check_options_table[] = {
     {"application", 'a', "NOMS",
      N_("applications (ENT, partenaires) où chaque personne doit avoir un identifiant, séparées "
         "par des virgules (défaut : celles du hub)")},
+    {"elegroupe", 'e', "FICHIER",
+     N_("juger ce fichier de liens élève-groupe (zip ou XML d'un logiciel d'emploi du temps ou de "
+        "vie scolaire) comme SIECLE le fera, au lieu du hub")},
     {"limit", 0, "N", N_("nombre de cas listés par contrôle dans le texte (défaut : 30)")},
     {"rules", 0, NULL, N_("afficher le catalogue des contrôles (Markdown) et quitter")},
     {NULL, 0, NULL, NULL},
@@ -190,6 +194,36 @@ static int write_html(cli_ctx *ctx, check_report *r, const char *path, int year)
     return 0;
 }
 
+/* `--elegroupe FILE`: the file's own problems, then SIECLE's judgement of its links. */
+static int check_file(cli_ctx *ctx, scope_ctx *sc, const char *path, const char *uai_arg,
+                      util_arena *a)
+{
+    (void)ctx;
+    elegroupe_file *file;
+    elegroupe_violation *violations;
+    size_t n_violations;
+    int rc = elegroupe_read_file(&file, &violations, &n_violations, a, path);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *uai = uai_arg ? uai_arg : file->uai;
+    relais_scope *scope;
+    rc = uai ? relais_store_scope_find(&scope, sc->s, a, uai, sc->year) : RELAIS_ENOTFOUND;
+    if (rc == RELAIS_ENOTFOUND) {
+        relais_error_set(_("%s : le hub n'a pas les données SIECLE de %s pour %d-%d : importez "
+                           "d'abord ses exports (relais import siecle)"),
+                         path, uai ? uai : "?", sc->year, sc->year + 1);
+    }
+    if (rc == 0) {
+        rc = check_report_new(&sc->report);
+    }
+    if (rc == 0) {
+        rc = check_run_elegroupe_file(sc->report, sc->s, scope, file, violations, n_violations,
+                                      sc->opts);
+    }
+    return rc;
+}
+
 static int run_check(cli_ctx *ctx, cli_args *args)
 {
     if (cli_flag(args, "rules")) {
@@ -240,6 +274,16 @@ static int run_check(cli_ctx *ctx, cli_args *args)
     char uai[9];
     util_arena *a = NULL;
     rc = util_arena_new(&a, 4096);
+    const char *file_path = cli_value(args, "elegroupe");
+    if (rc == 0 && file_path) {
+        rc = check_file(ctx, &sc, file_path, cli_value(args, "uai"), a);
+        if (rc == 0) {
+            goto report;
+        }
+        util_arena_free(a);
+        relais_store_close(s);
+        return cli_fail(ctx, rc);
+    }
     if (rc == 0 && cli_value(args, "uai")) {
         relais_establishment *e;
         rc = relais_store_establishment_find(&e, s, a, cli_value(args, "uai"));
@@ -262,6 +306,7 @@ static int run_check(cli_ctx *ctx, cli_args *args)
         relais_store_close(s);
         return cli_fail(ctx, rc);
     }
+report:
     if (ctx->json) {
         print_json(ctx->out, sc.report, year);
     } else {

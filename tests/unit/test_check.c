@@ -252,7 +252,8 @@ static void test_check__every_rule_has_a_case(void **state)
     const check_rule *rules = check_rules(&n);
     /* Rules judged on files only are covered by the elegroupe file tests below. */
     const char *file_only[] = {"ELEGROUPE_ELEVE_INCONNU", "ELEGROUPE_ELEVE_EN_DOUBLE",
-                               "ELEGROUPE_SORTANT_HISTORIQUE", "ELEGROUPE_ANNEE_OU_UAI"};
+                               "ELEGROUPE_SORTANT_HISTORIQUE", "ELEGROUPE_ANNEE_OU_UAI",
+                               "ELEGROUPE_FICHIER_INVALIDE"};
     for (size_t i = 0; i < n; i++) {
         bool covered = false;
         for (size_t k = 0; k < UTIL_ARRAY_LEN(cases); k++) {
@@ -294,7 +295,7 @@ static void test_check__elegroupe_file_rules(void **state)
     assert_int_equal(relais_store_scope_find(&sc, h.s, h.a, "0999999Z", 2025), 0);
     check_report *r;
     assert_int_equal(check_report_new(&r), 0);
-    assert_int_equal(check_run_elegroupe_file(r, h.s, sc, &file, NULL), 0);
+    assert_int_equal(check_run_elegroupe_file(r, h.s, sc, &file, NULL, 0, NULL), 0);
     assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ELEVE_EN_DOUBLE"), 1);
     assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ELEVE_INCONNU"), 1);
     assert_int_equal(check_report_rule_count(r, "ELEGROUPE_SORTANT_HISTORIQUE"), 1);
@@ -302,7 +303,7 @@ static void test_check__elegroupe_file_rules(void **state)
     /* The same file for another year: refused as a whole. */
     file.year = 2024;
     assert_int_equal(check_report_new(&r), 0);
-    assert_int_equal(check_run_elegroupe_file(r, h.s, sc, &file, NULL), 0);
+    assert_int_equal(check_run_elegroupe_file(r, h.s, sc, &file, NULL, 0, NULL), 0);
     assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ANNEE_OU_UAI"), 1);
     assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ELEVE_INCONNU"), 0);
     check_report_free(r);
@@ -473,6 +474,101 @@ static void test_check__html_renders_in_chromium(void **state)
     util_free(log);
 }
 
+/* The SIECLE state of samples/elegroupe/EXPECTED.md: three students of 0999999Z in 2024. */
+static void build_expected_state(hub *h)
+{
+    assert_int_equal(relais_plan_new(&h->p, h->s, "expected"), 0);
+    relais_calendar cal = {"2024-09-02", "2025-07-04", NULL, NULL};
+    relais_scope_spec spec = {.uai = "0999999Z", .year = 2024, .calendar = &cal};
+    assert_int_equal(relais_plan_scope(&h->scope, h->p, &spec), 0);
+    int64_t lat = add(h, mk(h, RELAIS_KIND_GROUP, "code", "3LAT", "mefs", "10310019110", NULL));
+    xref(h, "siecle", "group", "3LAT", lat);
+    int64_t s1 = add(h, mk(h, RELAIS_KIND_STUDENT, "eleve_id", "900001", "ine", "000000001AA",
+                           "nom_de_famille", "EXEMPLE--FICTIF", "nom_usage", "EXEMPLE", "prenom",
+                           "Zoé", "prenom2", "Chloë", "date_naiss", "2011-02-03", "code_mef",
+                           "10310019110", "date_entree", "2022-09-02", NULL));
+    int64_t s2 = add(h, mk(h, RELAIS_KIND_STUDENT, "eleve_id", "900002", "ine", "000000002AB",
+                           "nom_de_famille", "L'ESSAI", "prenom", "Jean-Noël", "date_naiss",
+                           "2010-11-28", "code_mef", "10310019110", "date_entree", "2021-09-01",
+                           "date_sortie", "2024-09-20", NULL));
+    add(h, mk(h, RELAIS_KIND_STUDENT, "eleve_id", "900003", "nom_de_famille", "FICTIVE", "prenom",
+              "Cœlia", "date_naiss", "2011-07-14", "code_mef", "10310019110", "date_entree",
+              "2024-10-14", NULL));
+    enrol(h, s1, 0, lat, "2024-09-02");
+    enrol(h, s2, 0, lat, "2024-09-02");
+    assert_int_equal(relais_plan_apply(NULL, h->p), 0);
+    relais_plan_free(h->p);
+    h->p = NULL;
+}
+
+static check_report *check_sample(hub *h, const char *rel, size_t *n_violations)
+{
+    util_arena *a = h->a;
+    elegroupe_file *file;
+    elegroupe_violation *v;
+    assert_int_equal(elegroupe_read_file(&file, &v, n_violations, a, test_shared_path(rel)), 0);
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, h->s, a, "0999999Z", 2024), 0);
+    check_report *r;
+    assert_int_equal(check_report_new(&r), 0);
+    assert_int_equal(check_run_elegroupe_file(r, h->s, sc, file, v, *n_violations, NULL), 0);
+    return r;
+}
+
+/* The three constructed ELEGROUPE samples, read from disk, judged as EXPECTED.md says. */
+static void test_check__elegroupe_samples(void **state)
+{
+    (void)state;
+    setenv("RELAIS_TODAY", "2024-10-16", 1);
+    hub h;
+    open_hub(&h, "check_samples");
+    build_expected_state(&h);
+    size_t n;
+    check_report *r = check_sample(&h, "formats/samples/elegroupe/valid/0999999ZELEGROUPE2024241015183000.zip", &n);
+    assert_int_equal(n, 0);
+    if (check_report_count(r, RELAIS_SEVERITY_ERROR) + check_report_count(r, RELAIS_SEVERITY_WARNING)) {
+        check_report_foreach(r, print_finding, NULL);
+        fail_msg("the valid sample should pass");
+    }
+    check_report_free(r);
+
+    r = check_sample(&h, "formats/samples/elegroupe/anomalies/0999999ZELEGROUPE2024241016090000.xml", &n);
+    assert_int_equal(n, 1); /* an XML: SIECLE wants it zipped */
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_FICHIER_INVALIDE"), 1);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_GROUPE_INCONNU"), 1);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_DATE_DEBUT_HORS_ANNEE"), 1);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ELEVE_EN_DOUBLE"), 1);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_ELEVE_INCONNU"), 1);
+    assert_int_equal(check_report_rule_count(r, "ELEGROUPE_SORTANT_HISTORIQUE"), 1);
+    check_report_free(r);
+
+    /* The ten defects of EXPECTED.md (and the missing zip), each reported. */
+    elegroupe_file *file;
+    elegroupe_violation *v;
+    assert_int_equal(elegroupe_read_file(&file, &v, &n, h.a,
+                                         test_shared_path("formats/samples/elegroupe/invalid/"
+                                                          "0999999ZELEGROUPE2024241016100000.xml")),
+                     0);
+    const char *expected[][2] = {{"DATE_IMPORT", "2024-10-16"}, {"NUM_ENVOI", "100000"},
+                                 {"LOGICIEL", "15 caractères"}, {"ELEVE", "un seul attendu"},
+                                 {"PRENOM2", "vide"}, {"DATE_NAISS", "03/02/2011"},
+                                 {"CODE_GROUPE", "10 caractères"}, {"ELEVE_ID", "déjà utilisé"},
+                                 {"CODE_GROUPE", "deux fois"}, {"GROUPES", "aucun groupe"},
+                                 {"nom du fichier", "zippé"}};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(expected); i++) {
+        bool found = false;
+        for (size_t k = 0; k < n; k++) {
+            found = found || (strcmp(v[k].element, expected[i][0]) == 0 &&
+                              strstr(v[k].message, expected[i][1]) != NULL);
+        }
+        if (!found) {
+            fail_msg("defect %s (%s) not reported", expected[i][0], expected[i][1]);
+        }
+    }
+    close_hub(&h);
+    setenv("RELAIS_TODAY", "2025-10-01", 1);
+}
+
 int main(void)
 {
     setenv("RELAIS_TODAY", "2025-10-01", 1);
@@ -482,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_check__every_rule_has_a_case),
         cmocka_unit_test(test_check__elegroupe_file_rules),
         cmocka_unit_test(test_check__elegroupe_judge_expected_scenario),
+        cmocka_unit_test(test_check__elegroupe_samples),
         cmocka_unit_test(test_check__sts_group_codes),
         cmocka_unit_test(test_check__html_and_catalogue),
         cmocka_unit_test(test_check__html_renders_in_chromium),

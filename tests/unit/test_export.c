@@ -275,6 +275,29 @@ static void test_export__elegroupe_zip_and_report(void **state)
     assert_non_null(strstr(xml, "<DATE_DEBUT_GROUPE>2025-09-01</DATE_DEBUT_GROUPE>"));
     assert_non_null(strstr(xml, "<IMPORT_ELEVES VERSION=\"1.4\">"));
     free_zip(&z);
+    /* Read back by our own reader: valid for the deposit, and the same links. */
+    elegroupe_file *back;
+    elegroupe_violation *viol;
+    size_t n_viol;
+    assert_int_equal(elegroupe_read_file(&back, &viol, &n_viol, a, res.files[0].path), 0);
+    if (n_viol) {
+        fail_msg("exported file has violations: %s %s", viol[0].element, viol[0].message);
+    }
+    assert_int_equal(back->n_students, 2);
+    assert_string_equal(back->uai, "0999999Z");
+    assert_int_equal(back->year, 2025);
+    for (size_t i = 0; i < back->n_students; i++) {
+        const elegroupe_student *e = &back->students[i];
+        if (strcmp(e->id, "1002") == 0) {
+            assert_string_equal(e->prenom, "Zoé");
+            assert_int_equal(e->n_links, 1);
+            assert_string_equal(e->links[0].code, "3LAT");
+            assert_string_equal(e->links[0].debut, "2025-09-01");
+        } else {
+            assert_string_equal(e->id, "1001");
+            assert_int_equal(e->n_links, 2);
+        }
+    }
     char *report;
     assert_int_equal(util_file_read(&report, &len, res.files[1].path), 0);
     assert_non_null(strstr(report, "Élèves lus : 2"));

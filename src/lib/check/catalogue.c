@@ -79,6 +79,14 @@ static const check_rule rules[] = {
      N_("L'UAI et le millésime du fichier doivent être ceux de la base SIECLE visée."),
      N_("SIECLE refuse le fichier entier."),
      N_("Régénérer le fichier pour la bonne année (attention à la bascule de mai à septembre).")},
+    {"ELEGROUPE_FICHIER_INVALIDE", E, CHECK_FAMILY_ELEGROUPE,
+     N_("fichier refusé au dépôt (nom ou schéma)"),
+     N_("Le nom du zip et de son XML, l'ordre et le nombre des éléments, un seul identifiant par "
+        "élève, les longueurs, les formats de date et l'unicité des identifiants, comme le schéma "
+        "de dépôt de SIECLE (IMPORT_ELEVES 1.4)."),
+     N_("SIECLE refuse le fichier entier au dépôt : aucun lien n'est importé."),
+     N_("Régénérer le fichier avec le logiciel d'origine, ou l'écrire avec relais export "
+        "elegroupe.")},
     {"ELEGROUPE_STRUCTURES_ABSENTES", W, CHECK_FAMILY_ELEGROUPE,
      N_("structures de SIECLE inconnues de relais"),
      N_("Pour juger les groupes comme SIECLE, relais a besoin de l'export Structures.xml."),

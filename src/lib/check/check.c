@@ -146,9 +146,30 @@ static int all_families(check_ctx *c, const void *arg)
     return rc;
 }
 
-static int elegroupe_only(check_ctx *c, const void *file)
+typedef struct file_arg {
+    const struct elegroupe_file *file;
+    const struct elegroupe_violation *violations;
+    size_t n_violations;
+} file_arg;
+
+static int elegroupe_only(check_ctx *c, const void *arg)
 {
-    return check_elegroupe_file(c, file);
+    const file_arg *fa = arg;
+    int rc = 0;
+    for (size_t i = 0; i < fa->n_violations && rc == 0; i++) {
+        const elegroupe_violation *v = &fa->violations[i];
+        char where[256];
+        if (v->line) {
+            snprintf(where, sizeof where, "%s:%lu%s%s", fa->file->name ? fa->file->name : "",
+                     v->line, v->ids ? " " : "", v->ids ? v->ids : "");
+        } else {
+            snprintf(where, sizeof where, "%s%s%s", fa->file->name ? fa->file->name : "",
+                     v->ids ? " " : "", v->ids ? v->ids : "");
+        }
+        rc = check_emit(c, "ELEGROUPE_FICHIER_INVALIDE", NULL, where, "%s : %s", v->element,
+                        v->message);
+    }
+    return rc == 0 ? check_elegroupe_file(c, fa->file) : rc;
 }
 
 int check_run_scope(check_report *r, relais_store *s, const relais_scope *scope,
@@ -158,9 +179,12 @@ int check_run_scope(check_report *r, relais_store *s, const relais_scope *scope,
 }
 
 int check_run_elegroupe_file(check_report *r, relais_store *s, const relais_scope *scope,
-                             const struct elegroupe_file *file, const check_options *opts)
+                             const struct elegroupe_file *file,
+                             const struct elegroupe_violation *violations, size_t n_violations,
+                             const check_options *opts)
 {
-    return run_on_scope(r, s, scope, opts, elegroupe_only, file);
+    file_arg fa = {file, violations, n_violations};
+    return run_on_scope(r, s, scope, opts, elegroupe_only, &fa);
 }
 
 size_t check_report_count(const check_report *r, relais_severity severity)

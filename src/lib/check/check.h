@@ -81,13 +81,17 @@ int check_run_scope(check_report *r, relais_store *s, const relais_scope *scope,
                     const check_options *opts);
 
 struct elegroupe_file;
+struct elegroupe_violation;
 /**
  * Judge a student–group links file (read from disk, or built by an exporter)
  * against SIECLE's state as the hub holds it for `scope`, and add the findings
- * of the ELEGROUPE family to the report.
+ * of the ELEGROUPE family to the report; `violations` (may be NULL) are the
+ * file's breaches of the deposit schema (elegroupe_read_file), reported first.
  */
 int check_run_elegroupe_file(check_report *r, relais_store *s, const relais_scope *scope,
-                             const struct elegroupe_file *file, const check_options *opts);
+                             const struct elegroupe_file *file,
+                             const struct elegroupe_violation *violations, size_t n_violations,
+                             const check_options *opts);
 
 /** Number of findings of a severity (or of a rule when code != NULL). */
 size_t check_report_count(const check_report *r, relais_severity severity);

@@ -163,6 +163,18 @@ typedef struct elegroupe_violation {
 int elegroupe_validate(elegroupe_violation **out, size_t *n_out, util_arena *arena,
                        const elegroupe_file *file);
 
+/**
+ * Read an ELEGROUPE file (the zip to deposit, or its XML) into *out, allocated
+ * in `arena`. Structural problems that SIECLE's deposit checks would refuse
+ * (names of the zip and of its XML entry, element order, unknown elements,
+ * missing or repeated elements, two identifiers, empty optional elements) are
+ * returned as violations — together with elegroupe_validate's on the content.
+ * Returns RELAIS_EINVALID (message set) only when the file cannot be read at
+ * all (not XML, wrong root, hostile input).
+ */
+int elegroupe_read_file(elegroupe_file **out, elegroupe_violation **violations,
+                        size_t *n_violations, util_arena *arena, const char *path);
+
 /** "0999999ZELEGROUPE2024241015183000": the base name for a file generated at `when` (local). */
 void elegroupe_base_name(char out[40], const char *uai, int year, const struct tm *when);
 
