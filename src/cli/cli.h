@@ -109,6 +109,13 @@ typedef struct cli_report_opts {
     int64_t run_id;      /* the run that applied it (0 when not applied) */
     const char *refused; /* when the run was refused: the reason (nothing written) */
     size_t max_details;  /* warnings listed per code in text (0: default 20) */
+    /*
+     * Optional: a command's own part of the report (e.g. the coverage of the
+     * correspondences). Called with the open top-level JSON object under
+     * --json (add keys to it), or with j NULL after the text report.
+     */
+    void (*extra)(cli_ctx *ctx, util_json *j, void *payload);
+    void *extra_payload;
 } cli_report_opts;
 
 /**
@@ -125,6 +132,19 @@ int cli_report_plan(cli_ctx *ctx, struct relais_plan *plan, const cli_report_opt
  * CLI_EXIT_FAILED. `opts` gives the title; dry_run and run_id are filled here.
  */
 int cli_apply_plan(cli_ctx *ctx, struct relais_plan *plan, bool dry_run, cli_report_opts *opts);
+
+/* ------------------------------------------------ correspondences */
+
+struct timetable_coverage;
+
+/**
+ * Print the coverage of the timetable's correspondences (cmd_map.c): per kind
+ * matched / total with the unmatched listed; with `all`, every link. Only
+ * kind `only_kind` (a timetable_kind) when >= 0. JSON: a "coverage" key (and
+ * "correspondences" with `all`) in the open object j.
+ */
+void cli_print_coverage(cli_ctx *ctx, util_json *j, const struct timetable_coverage *c, bool all,
+                        int only_kind);
 
 /* The table of commands (main.c). */
 extern const cli_command *const cli_commands[];

@@ -20,10 +20,20 @@ extern const cli_command cli_cmd_export;
 extern const cli_command cli_cmd_version;
 extern const cli_command cli_cmd_manpage;
 extern const cli_command cli_cmd_gen;
+extern const cli_command cli_cmd_import_sts;
+extern const cli_command cli_cmd_import_timetable;
+extern const cli_command cli_cmd_map_set;
+extern const cli_command cli_cmd_map_unset;
+extern const cli_command cli_cmd_map_list;
 
 const cli_command *const cli_commands[] = {
     &cli_cmd_init,
     &cli_cmd_status,
+    &cli_cmd_import_sts,
+    &cli_cmd_import_timetable,
+    &cli_cmd_map_set,
+    &cli_cmd_map_unset,
+    &cli_cmd_map_list,
     &cli_cmd_check,
     &cli_cmd_export,
     &cli_cmd_version,

@@ -282,6 +282,9 @@ static int json_report(cli_ctx *ctx, relais_plan *p, const cli_report_opts *o)
     util_json_array_begin(&j);
     int rc = relais_plan_foreach_warning(p, json_warning, &j);
     util_json_array_end(&j);
+    if (o->extra) {
+        o->extra(ctx, &j, o->extra_payload);
+    }
     util_json_object_end(&j);
     util_json_end(&j);
     return rc;
@@ -315,6 +318,9 @@ int cli_report_plan(cli_ctx *ctx, relais_plan *p, const cli_report_opts *o)
             text_counters(f, p, RELAIS_PLAN_ALL_SCOPES);
         }
         rc = text_warnings(f, p, o->max_details ? o->max_details : 20);
+        if (rc == 0 && o->extra) {
+            o->extra(ctx, NULL, o->extra_payload);
+        }
     }
     if (rc < 0) {
         return cli_fail(ctx, rc);
