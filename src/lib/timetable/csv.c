@@ -489,16 +489,19 @@ static int read_row(tt_data *d, const csv_parser *cp, const int col[COL_N], int 
             rc = tt_name_add(d, lists[l].k, lists[l].v->v[i], NULL, line);
         }
     }
-    /* Each group taught a subject carries that service (the procedures' rule). */
-    for (size_t i = 0; i < course.groups.n && rc == 0; i++) {
-        tt_service *sv = NULL;
-        rc = TT_VEC_PUSH(d->services, sv);
-        if (rc == 0) {
-            sv->structure_kind = TIMETABLE_GROUP;
-            sv->structure = course.groups.v[i];
-            sv->subject = course.subject;
-            sv->mod_cours = course.mod_cours;
-            sv->line = line;
+    /* Each structure taught a subject has that service (for groups: a grading service). */
+    const tt_strvec *structures[2] = {&course.divisions, &course.groups};
+    for (int l = 0; l < 2 && rc == 0; l++) {
+        for (size_t i = 0; i < structures[l]->n && rc == 0; i++) {
+            tt_service *sv = NULL;
+            rc = TT_VEC_PUSH(d->services, sv);
+            if (rc == 0) {
+                sv->structure_kind = l == 0 ? TIMETABLE_DIVISION : TIMETABLE_GROUP;
+                sv->structure = structures[l]->v[i];
+                sv->subject = course.subject;
+                sv->mod_cours = course.mod_cours;
+                sv->line = line;
+            }
         }
     }
     if (rc == 0) {

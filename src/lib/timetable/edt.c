@@ -266,6 +266,12 @@ static int read_structure(tt_data *d, const xml_node *n, timetable_kind kind)
         sv->subject = subject;
         sv->mod_cours = copy_attr(d, s, "CODE_MOD_COURS");
         sv->line = xml_node_line(s);
+        char hours[32];
+        const char *h = copy_text(d, s, "HEURES_STRUCTURE");
+        if (h && sts_decimal_norm(hours, sizeof hours, h)) {
+            sv->heures = util_arena_strdup(d->arena, hours);
+        }
+        sv->co_ens = sts_bool_norm(copy_text(d, s, "CO_ENS"));
         tt_service copy = *sv; /* d->services may move while courses are added */
         const xml_node *es = xml_node_child(s, "ENSEIGNANTS");
         for (const xml_node *e = es ? xml_node_child(es, "ENSEIGNANT") : NULL; e && rc == 0;

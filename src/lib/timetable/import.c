@@ -36,7 +36,9 @@ typedef struct ctx {
     sts_index *courses;
     sts_index *services;
     util_map *resolved[TIMETABLE_N_KINDS]; /* local name → entity id (0: unmatched) */
-    util_map *service_by_subject;          /* "structure id\x1fcode_matiere[\x1fmod]" → id */
+    util_map *service_ref;    /* local "structure/subject/modality" → service id or ref */
+    util_map *planned_services; /* natural key of a service created by the plan → ref */
+    util_map *sts_services;   /* "structure id\x1fcode_matiere" of services STS-Web lists */
     timetable_coverage *cov;
     size_t n_violations;
 } ctx;
@@ -165,67 +167,171 @@ static int resolve_names(ctx *c)
             rc = resolve_name(c, (timetable_kind)k, &c->d->names[k].v[i]);
         }
     }
-    /* Names the timetable no longer uses. */
+    tt_coverage_sort(c->cov);
+    return rc;
+}
+
+/*
+ * Names and services the timetable no longer has lose their edt xref; a
+ * service only the timetable had is deactivated with it.
+ */
+static int deactivate_unseen(ctx *c)
+{
     sts_index *xi = tt_matcher_xrefs(c->m);
+    int rc = 0;
     for (size_t i = 0; i < sts_index_count(xi) && rc == 0; i++) {
         const relais_record *x = sts_index_at(xi, i);
-        if (x->is_active && !sts_index_seen(xi, i) &&
-            util_streq(x->text[RELAIS_XREF_APPLICATION], TT_APPLICATION)) {
-            rc = relais_plan_deactivate(c->p, x, c->date);
+        if (!x->is_active || sts_index_seen(xi, i) ||
+            !util_streq(x->text[RELAIS_XREF_APPLICATION], TT_APPLICATION)) {
+            continue;
+        }
+        rc = relais_plan_deactivate(c->p, x, c->date);
+        int64_t e = x->ref[RELAIS_XREF_ENTITY];
+        if (rc < 0 || e <= 0 || !util_streq(x->text[RELAIS_XREF_CATEGORY], "service")) {
+            continue;
+        }
+        const relais_record *sv = sts_index_get(c->services, e);
+        if (sv && sv->is_active && !sts_index_seen_id(c->services, e) &&
+            !tt_matcher_listed(c->m, e, "sts")) {
+            rc = relais_plan_deactivate(c->p, sv, c->date);
         }
     }
-    tt_coverage_sort(c->cov);
     return rc;
 }
 
 /* ------------------------------------------------------------ courses */
 
-static int index_services(ctx *c)
+/* The services STS-Web lists, by structure and subject code (the procedures' rule). */
+static int index_sts_services(ctx *c)
 {
     int rc = 0;
     for (size_t i = 0; i < sts_index_count(c->services) && rc == 0; i++) {
         const relais_record *r = sts_index_at(c->services, i);
         int64_t structure = r->ref[RELAIS_SERVICE_DIVISION] ? r->ref[RELAIS_SERVICE_DIVISION]
                                                             : r->ref[RELAIS_SERVICE_GROUP];
-        if (!r->is_active || structure <= 0) {
+        if (!r->is_active || structure <= 0 || !tt_matcher_listed(c->m, r->id, "sts")) {
             continue;
         }
         char key[160];
-        int64_t have;
         int n = snprintf(key, sizeof key, "%lld\x1f%s", (long long)structure,
                          r->text[RELAIS_SERVICE_CODE_MATIERE]);
-        if (n > 0 && (size_t)n < sizeof key && !util_map_get(c->service_by_subject, key, (size_t)n,
-                                                             &have)) {
-            rc = util_map_put(c->service_by_subject, key, (size_t)n, r->id);
-        }
-        n = snprintf(key, sizeof key, "%lld\x1f%s\x1f%s", (long long)structure,
-                     r->text[RELAIS_SERVICE_CODE_MATIERE], r->text[RELAIS_SERVICE_CODE_MOD_COURS]);
-        if (rc == 0 && n > 0 && (size_t)n < sizeof key) {
-            rc = util_map_put(c->service_by_subject, key, (size_t)n, r->id);
+        if (n > 0 && (size_t)n < sizeof key) {
+            rc = util_map_put(c->sts_services, key, (size_t)n, r->id);
         }
     }
     return rc;
 }
 
-/* The active STS service of a structure for a subject code (and modality when known), or 0. */
-static int64_t find_service(const ctx *c, int64_t structure, const char *code_matiere,
-                            const char *mod)
+static bool sts_has_service(const ctx *c, int64_t structure, const char *code_matiere)
 {
     char key[160];
-    int64_t id = 0;
-    int n;
-    if (mod) {
-        n = snprintf(key, sizeof key, "%lld\x1f%s\x1f%s", (long long)structure, code_matiere, mod);
-        if (n > 0 && (size_t)n < sizeof key && util_map_get(c->service_by_subject, key, (size_t)n,
-                                                            &id)) {
-            return id;
+    int64_t id;
+    int n = snprintf(key, sizeof key, "%lld\x1f%s", (long long)structure, code_matiere);
+    return n > 0 && (size_t)n < sizeof key && util_map_get(c->sts_services, key, (size_t)n, &id);
+}
+
+/* The crosswalk id of a service of the timetable: its own names. */
+static int service_xid(char *out, size_t cap, timetable_kind kind, const char *structure,
+                       const char *subject, const char *mod)
+{
+    (void)kind;
+    return util_snprintf(out, cap, "%s/%s/%s", structure, subject, mod ? mod : "CG");
+}
+
+/*
+ * The timetable's services: each one whose structure and subject are matched
+ * is a SERVICE of the hub (STS-Web's when it has it, created otherwise) with
+ * an xref ("edt", "service", "structure/subject/modality"). The timetable's
+ * hours never overwrite STS-Web's.
+ */
+static int plan_services(ctx *c)
+{
+    int rc = 0;
+    for (size_t i = 0; i < c->d->services.n && rc == 0; i++) {
+        const tt_service *sv = &c->d->services.v[i];
+        char xid[512];
+        int64_t ref;
+        if (service_xid(xid, sizeof xid, sv->structure_kind, sv->structure, sv->subject,
+                        sv->mod_cours) < 0 ||
+            util_map_get(c->service_ref, xid, strlen(xid), &ref)) {
+            continue;
+        }
+        int64_t structure = resolved(c, sv->structure_kind, sv->structure);
+        const relais_record *subject =
+            tt_matcher_record(c->m, TIMETABLE_SUBJECT, resolved(c, TIMETABLE_SUBJECT, sv->subject));
+        if (structure <= 0 || subject == NULL) {
+            continue;
+        }
+        util_arena_reset(c->tmp);
+        relais_record *r = relais_record_new(c->tmp, RELAIS_KIND_SERVICE);
+        if (r == NULL) {
+            return RELAIS_ENOMEM;
+        }
+        r->scope_id = c->scope;
+        r->ref[sv->structure_kind == TIMETABLE_GROUP ? RELAIS_SERVICE_GROUP
+                                                     : RELAIS_SERVICE_DIVISION] = structure;
+        rc = relais_record_set_str(r, c->tmp, RELAIS_SERVICE_CODE_MATIERE,
+                                   subject->text[RELAIS_SUBJECT_CODE_MATIERE]);
+        if (rc == 0) {
+            rc = relais_record_set_str(r, c->tmp, RELAIS_SERVICE_CODE_MOD_COURS,
+                                       sv->mod_cours ? sv->mod_cours : "CG");
+        }
+        if (rc == 0) {
+            rc = relais_record_set_str(r, c->tmp, RELAIS_SERVICE_HEURES_STRUCTURE, sv->heures);
+        }
+        if (rc == 0) {
+            rc = relais_record_set_str(r, c->tmp, RELAIS_SERVICE_CO_ENS, sv->co_ens);
+        }
+        const char *key = rc == 0 ? relais_record_key(r, c->tmp) : NULL;
+        if (rc == 0 && key == NULL) {
+            rc = RELAIS_ENOMEM;
+        }
+        if (rc < 0) {
+            break;
+        }
+        const relais_record *old = sts_index_find(c->services, r);
+        if (old) {
+            ref = old->id;
+            if (!sts_index_seen_id(c->services, old->id)) {
+                sts_index_mark(c->services, old->id);
+                if (!old->is_active) {
+                    relais_record *same = relais_record_copy(c->tmp, old);
+                    rc = same ? relais_plan_update(NULL, c->p, old, same, RELAIS_FG_ALL)
+                              : RELAIS_ENOMEM;
+                }
+            }
+        } else if (!util_map_get(c->planned_services, key, strlen(key), &ref)) {
+            rc = relais_plan_create(&ref, c->p, r);
+            if (rc == 0) {
+                rc = util_map_put(c->planned_services, key, strlen(key), ref);
+            }
+        }
+        if (rc == 0) {
+            rc = util_map_put(c->service_ref, xid, strlen(xid), ref);
+        }
+        relais_record *x = NULL;
+        if (rc == 0) {
+            x = relais_record_new(c->tmp, RELAIS_KIND_XREF);
+            rc = x ? 0 : RELAIS_ENOMEM;
+        }
+        if (rc == 0) {
+            rc = relais_record_set_str(x, c->tmp, RELAIS_XREF_APPLICATION, TT_APPLICATION);
+        }
+        if (rc == 0) {
+            rc = relais_record_set_str(x, c->tmp, RELAIS_XREF_CATEGORY, "service");
+        }
+        if (rc == 0) {
+            rc = relais_record_set_str(x, c->tmp, RELAIS_XREF_EXTERNAL_ID, xid);
+        }
+        if (rc == 0) {
+            rc = relais_record_set_str(x, c->tmp, RELAIS_XREF_PROVENANCE, STS_PROVENANCE_IMPORT);
+        }
+        if (rc == 0) {
+            x->ref[RELAIS_XREF_ENTITY] = ref;
+            rc = put(c, tt_matcher_xrefs(c->m), x);
         }
     }
-    n = snprintf(key, sizeof key, "%lld\x1f%s", (long long)structure, code_matiere);
-    if (n > 0 && (size_t)n < sizeof key) {
-        util_map_get(c->service_by_subject, key, (size_t)n, &id);
-    }
-    return id;
+    return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -360,16 +466,16 @@ static int plan_course(ctx *c, const tt_course *tc)
     if (rc == 0) {
         rc = relais_record_set_str(r, a, RELAIS_COURSE_SALLE, join(a, rooms, 1));
     }
-    /* The STS-Web service it belongs to, when it has one structure and all is matched. */
+    /* The service it belongs to, when it has one structure and all is matched. */
     if (rc == 0 && tc->divisions.n + tc->groups.n == 1) {
         bool is_group = tc->groups.n == 1;
-        int64_t structure = resolved(c, is_group ? TIMETABLE_GROUP : TIMETABLE_DIVISION,
-                                     is_group ? tc->groups.v[0] : tc->divisions.v[0]);
-        int64_t subject = resolved(c, TIMETABLE_SUBJECT, tc->subject);
-        const relais_record *sr = tt_matcher_record(c->m, TIMETABLE_SUBJECT, subject);
-        if (structure > 0 && sr) {
-            r->ref[RELAIS_COURSE_SERVICE] =
-                find_service(c, structure, sr->text[RELAIS_SUBJECT_CODE_MATIERE], tc->mod_cours);
+        char xid[512];
+        int64_t ref = 0;
+        if (service_xid(xid, sizeof xid, is_group ? TIMETABLE_GROUP : TIMETABLE_DIVISION,
+                        is_group ? tc->groups.v[0] : tc->divisions.v[0], tc->subject,
+                        tc->mod_cours) == 0 &&
+            util_map_get(c->service_ref, xid, strlen(xid), &ref)) {
+            r->ref[RELAIS_COURSE_SERVICE] = ref;
         }
     }
     if (rc == 0) {
@@ -380,7 +486,7 @@ static int plan_course(ctx *c, const tt_course *tc)
 
 static int plan_courses(ctx *c)
 {
-    int rc = index_services(c);
+    int rc = 0;
     for (size_t i = 0; i < c->d->courses.n && rc == 0; i++) {
         rc = plan_course(c, &c->d->courses.v[i]);
     }
@@ -388,6 +494,43 @@ static int plan_courses(ctx *c)
         const relais_record *r = sts_index_at(c->courses, i);
         if (r->is_active && !sts_index_seen(c->courses, i)) {
             rc = relais_plan_deactivate(c->p, r, c->date);
+        }
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------- group codes */
+
+/*
+ * The timetable uploads its own group codes to STS-Web, which takes at most 8
+ * characters (letters, digits, space, '.', '_', '-'; sts-web.md §B.4) and
+ * truncates or refuses the others.
+ */
+static bool sts_group_code_valid(const char *code)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)code; *p; p++, n++) {
+        unsigned char ch = *p;
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == ' ' || ch == '.' || ch == '_' || ch == '-')) {
+            return false;
+        }
+    }
+    return n > 0 && n <= 8;
+}
+
+static int check_group_codes(ctx *c)
+{
+    int rc = 0;
+    for (size_t i = 0; i < c->d->names[TIMETABLE_GROUP].n && rc == 0; i++) {
+        const tt_name *n = &c->d->names[TIMETABLE_GROUP].v[i];
+        if (!sts_group_code_valid(n->code)) {
+            rc = tt_warn(c->d, RELAIS_SEVERITY_WARNING, "GROUPE_CODE_STS_INVALIDE", n->line,
+                         RELAIS_KIND_GROUP, NULL,
+                         _("groupe « %s » : STS-Web n'accepte que 8 caractères (lettres, "
+                           "chiffres, espace, . _ -) ; renommez-le dans l'emploi du temps avant "
+                           "la remontée"),
+                         n->code);
         }
     }
     return rc;
@@ -444,7 +587,7 @@ static int check_rule(ctx *c)
         } else if (mr == NULL) {
             msg = _("la matière de ce service ne correspond à aucune matière du hub : impossible "
                     "de vérifier que STS-Web a ce service pour le groupe");
-        } else if (find_service(c, g, mr->text[RELAIS_SUBJECT_CODE_MATIERE], NULL) == 0) {
+        } else if (!sts_has_service(c, g, mr->text[RELAIS_SUBJECT_CODE_MATIERE])) {
             rc = tt_warn(c->d, RELAIS_SEVERITY_ERROR, "GROUPE_SERVICE_STS", sv->line,
                          RELAIS_KIND_GROUP, ids,
                          _("STS-Web n'a pas de service de %s (%s) pour le groupe %s : les notes "
@@ -639,7 +782,13 @@ int timetable_import_plan(timetable_import_info *info, timetable_coverage **cove
         rc = util_map_new(&c.resolved[k]);
     }
     if (rc == 0) {
-        rc = util_map_new(&c.service_by_subject);
+        rc = util_map_new(&c.service_ref);
+    }
+    if (rc == 0) {
+        rc = util_map_new(&c.planned_services);
+    }
+    if (rc == 0) {
+        rc = util_map_new(&c.sts_services);
     }
     if (rc == 0) {
         rc = tt_coverage_new(&c.cov);
@@ -660,13 +809,25 @@ int timetable_import_plan(timetable_import_info *info, timetable_coverage **cove
         rc = sts_index_load(&c.courses, s, RELAIS_KIND_COURSE, c.scope, RELAIS_ANY);
     }
     if (rc == 0) {
-        rc = sts_index_load(&c.services, s, RELAIS_KIND_SERVICE, c.scope, RELAIS_ACTIVE);
+        rc = sts_index_load(&c.services, s, RELAIS_KIND_SERVICE, c.scope, RELAIS_ANY);
+    }
+    if (rc == 0) {
+        rc = index_sts_services(&c);
     }
     if (rc == 0) {
         rc = resolve_names(&c);
     }
     if (rc == 0) {
+        rc = check_group_codes(&c);
+    }
+    if (rc == 0) {
+        rc = plan_services(&c);
+    }
+    if (rc == 0) {
         rc = plan_courses(&c);
+    }
+    if (rc == 0) {
+        rc = deactivate_unseen(&c);
     }
     if (rc == 0) {
         rc = check_rule(&c);
@@ -687,7 +848,9 @@ int timetable_import_plan(timetable_import_info *info, timetable_coverage **cove
     for (int k = 0; k < TIMETABLE_N_KINDS; k++) {
         util_map_free(c.resolved[k]);
     }
-    util_map_free(c.service_by_subject);
+    util_map_free(c.service_ref);
+    util_map_free(c.planned_services);
+    util_map_free(c.sts_services);
     util_arena_free(c.tmp);
     tt_data_free(&d);
     return rc;

@@ -38,7 +38,9 @@ typedef struct tt_service {
     timetable_kind structure_kind; /* TIMETABLE_DIVISION or TIMETABLE_GROUP */
     const char *structure;
     const char *subject;
-    const char *mod_cours; /* NULL when unknown */
+    const char *mod_cours; /* NULL when unknown ("CG" is then assumed) */
+    const char *heures;    /* HEURES_STRUCTURE, normalised decimal, or NULL */
+    const char *co_ens;    /* "1", "0" or NULL */
     unsigned long line;
 } tt_service;
 
