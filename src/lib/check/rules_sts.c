@@ -72,6 +72,31 @@ static int group_codes(check_ctx *c)
                         _("le groupe « %s » (%zu caractères) deviendrait « %s » dans STS-Web"),
                         code, util_utf8_length(code), shortened);
     }
+    /*
+     * The upload sends the timetable's own group names (xrefs "edt"), whatever
+     * hub group they correspond to: one matched to STS-Web's group by its label
+     * is still sent under its long name. Skip a name the loop above reported.
+     */
+    const snap_kind *xk = &snap->k[RELAIS_KIND_XREF];
+    for (size_t i = 0; i < xk->n && rc == 0; i++) {
+        const relais_record *x = xk->recs[i];
+        const char *local = x->text[RELAIS_XREF_EXTERNAL_ID];
+        if (!x->is_active || !util_streq(x->text[RELAIS_XREF_APPLICATION], "edt") ||
+            !util_streq(x->text[RELAIS_XREF_CATEGORY], "group") || local == NULL ||
+            check_sts_group_code_valid(local)) {
+            continue;
+        }
+        const relais_record *g = snapshot_get(snap, RELAIS_KIND_GROUP, x->ref[RELAIS_XREF_ENTITY]);
+        if (g && g->is_active && !snapshot_xref(snap, g->id, "sts") &&
+            util_streq(g->text[RELAIS_GROUP_CODE], local)) {
+            continue;
+        }
+        char shortened[9];
+        check_sts_group_code_shorten(shortened, local);
+        rc = check_emit(c, "STS_CODE_GROUPE_INVALIDE", x, NULL,
+                        _("le groupe « %s » (%zu caractères) deviendrait « %s » dans STS-Web"),
+                        local, util_utf8_length(local), shortened);
+    }
     return rc;
 }
 
