@@ -23,8 +23,8 @@ static const cli_option import_sts_options[] = {
 static int run_import_sts(cli_ctx *ctx, cli_args *args)
 {
     if (args->n_pos != 1) {
-        return cli_usage_error(ctx, "%s",
-                               _("un fichier attendu : l'export STS-Web sts_emp_<UAI>_<ANNÉE>.xml"));
+        return cli_usage_error(
+            ctx, "%s", _("un fichier attendu : l'export STS-Web sts_emp_<UAI>_<ANNÉE>.xml"));
     }
     relais_store *s = NULL;
     int rc = cli_open_store(ctx, &s, true);

@@ -148,8 +148,8 @@ void cli_print_coverage(cli_ctx *ctx, util_json *j, const timetable_coverage *c,
                             provenance_label(it->provenance));
                     text_sources(f, it);
                 } else {
-                    fprintf(f, " → %s", it->ambiguous ? _("(plusieurs candidats)")
-                                                      : _("(non apparié)"));
+                    fprintf(f, " → %s",
+                            it->ambiguous ? _("(plusieurs candidats)") : _("(non apparié)"));
                 }
                 fputc('\n', f);
             }
@@ -178,8 +178,7 @@ void cli_print_coverage(cli_ctx *ctx, util_json *j, const timetable_coverage *c,
             if (it->ambiguous) {
                 fprintf(f, " — %s", _("plusieurs candidats"));
             } else if (it->entity > 0) {
-                fprintf(f, " — %s %s", _("désactivé dans le hub :"),
-                        it->remote ? it->remote : "?");
+                fprintf(f, " — %s %s", _("désactivé dans le hub :"), it->remote ? it->remote : "?");
             }
             fputc('\n', f);
         }
@@ -261,9 +260,8 @@ static int run_map_change(cli_ctx *ctx, cli_args *args, bool set)
     }
     timetable_kind kind;
     if (!timetable_kind_parse(&kind, args->pos[0])) {
-        return cli_usage_error(ctx,
-                               _("type inconnu « %s » : matiere, enseignant, division ou groupe"),
-                               args->pos[0]);
+        return cli_usage_error(
+            ctx, _("type inconnu « %s » : matiere, enseignant, division ou groupe"), args->pos[0]);
     }
     relais_store *s = NULL;
     int rc = cli_open_store(ctx, &s, true);

@@ -26,9 +26,8 @@ static int setup(void **state)
     static char dir[4096];
     snprintf(dir, sizeof dir, "%s", test_tmpdir("sts"));
     fx.dir = dir;
-    assert_int_equal(relais_store_open(&fx.s, test_path_join(fx.dir, "hub.db"),
-                                       RELAIS_STORE_CREATE),
-                     0);
+    assert_int_equal(
+        relais_store_open(&fx.s, test_path_join(fx.dir, "hub.db"), RELAIS_STORE_CREATE), 0);
     assert_int_equal(util_arena_new(&fx.a, 0), 0);
     *state = &fx;
     return 0;
@@ -148,8 +147,8 @@ static void test_sts__sample_is_imported(void **state)
     assert_string_equal(relais_record_get(t, RELAIS_STAFF_NOM_PATRONYMIQUE), "LEFÈVRE");
     assert_string_equal(relais_record_get(t, RELAIS_STAFF_PRENOM), "Hélène");
     assert_string_equal(relais_record_get(t, RELAIS_STAFF_PROFS_PRINC), "3A");
-    relais_record *m = find_by(fx, RELAIS_KIND_SUBJECT, RELAIS_SUBJECT_CODE_MATIERE, "061300",
-                               scope);
+    relais_record *m =
+        find_by(fx, RELAIS_KIND_SUBJECT, RELAIS_SUBJECT_CODE_MATIERE, "061300", scope);
     assert_string_equal(relais_record_get(m, RELAIS_SUBJECT_LIBELLE_EDITION), "Mathématiques");
     relais_record *d = find_by(fx, RELAIS_KIND_DIVISION, RELAIS_DIVISION_CODE, "3A", scope);
     assert_string_equal(relais_record_get(d, RELAIS_DIVISION_MEFS), "10310019110");
@@ -229,11 +228,11 @@ static const char *sts_doc(fixture *fx, const char *name, const char *individus,
 
 #define PERSON(id, nom)                                                                            \
     "<INDIVIDU ID=\"" id "\" TYPE=\"epp\"><SEXE>1</SEXE><NOM_USAGE>" nom                           \
-    "</NOM_USAGE><NOM_PATRONYMIQUE>" nom "</NOM_PATRONYMIQUE><PRENOM>Jean</PRENOM>"                 \
+    "</NOM_USAGE><NOM_PATRONYMIQUE>" nom "</NOM_PATRONYMIQUE><PRENOM>Jean</PRENOM>"                \
     "<FONCTION>ENS</FONCTION></INDIVIDU>"
 #define DIVISION(code, teacher)                                                                    \
     "<DIVISION CODE=\"" code "\"><LIBELLE_LONG>" code "</LIBELLE_LONG><SERVICES>"                  \
-    "<SERVICE CODE_MATIERE=\"020700\" CODE_MOD_COURS=\"CG\"><HEURES_STRUCTURE>4.00"               \
+    "<SERVICE CODE_MATIERE=\"020700\" CODE_MOD_COURS=\"CG\"><HEURES_STRUCTURE>4.00"                \
     "</HEURES_STRUCTURE><ENSEIGNANTS><ENSEIGNANT ID=\"" teacher "\" TYPE=\"epp\"/>"                \
     "</ENSEIGNANTS></SERVICE></SERVICES></DIVISION>"
 
@@ -309,22 +308,20 @@ static void test_sts__absent_objects_are_deactivated_then_restored(void **state)
 static void test_sts__references_are_checked(void **state)
 {
     fixture *fx = *state;
-    const char *doc =
-        sts_doc(fx, "refs.xml", PERSON("1", "DURAND") PERSON("1", "DOUBLE"),
-                DIVISION("6A", "99")
-                    "<DIVISION CODE=\"6B\"><SERVICES><SERVICE CODE_MATIERE=\"999999\" "
-                    "CODE_MOD_COURS=\"CG\"/><SERVICE CODE_MATIERE=\"020700\"/></SERVICES>"
-                    "</DIVISION>",
-                "<GROUPE CODE=\"G1\"><DIVISIONS_APPARTENANCE><DIVISION_APPARTENANCE CODE=\"6A\"/>"
-                "<DIVISION_APPARTENANCE CODE=\"6Z\"/></DIVISIONS_APPARTENANCE><SERVICES/></GROUPE>");
+    const char *doc = sts_doc(
+        fx, "refs.xml", PERSON("1", "DURAND") PERSON("1", "DOUBLE"),
+        DIVISION("6A", "99") "<DIVISION CODE=\"6B\"><SERVICES><SERVICE CODE_MATIERE=\"999999\" "
+                             "CODE_MOD_COURS=\"CG\"/><SERVICE CODE_MATIERE=\"020700\"/></SERVICES>"
+                             "</DIVISION>",
+        "<GROUPE CODE=\"G1\"><DIVISIONS_APPARTENANCE><DIVISION_APPARTENANCE CODE=\"6A\"/>"
+        "<DIVISION_APPARTENANCE CODE=\"6Z\"/></DIVISIONS_APPARTENANCE><SERVICES/></GROUPE>");
     relais_plan *p = NULL;
     assert_int_equal(plan_sts(&p, fx, doc, 2025, NULL), 0);
     /* Unknown teacher, unknown subject, incomplete service, duplicate, unknown division. */
     assert_int_equal(relais_plan_n_warnings(p, RELAIS_SEVERITY_ERROR), 1);
     assert_int_equal(relais_plan_n_warnings(p, RELAIS_SEVERITY_WARNING), 4);
-    assert_int_equal(relais_plan_counter(p, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_STAFF,
-                                         RELAIS_COUNT_CREATED),
-                     1);
+    assert_int_equal(
+        relais_plan_counter(p, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_STAFF, RELAIS_COUNT_CREATED), 1);
     assert_int_equal(relais_plan_counter(p, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_GROUP_DIVISION,
                                          RELAIS_COUNT_CREATED),
                      1);
@@ -383,10 +380,10 @@ static void test_sts__truncated_file_is_refused(void **state)
 static void test_sts__doctype_and_entities_are_refused(void **state)
 {
     fixture *fx = *state;
-    const char *path = write_file(
-        fx->dir, "laughs.xml",
-        "<?xml version=\"1.0\"?>\n<!DOCTYPE STS_EDT [<!ENTITY a \"aaaaaaaaaa\">"
-        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>\n<STS_EDT>&b;</STS_EDT>\n");
+    const char *path =
+        write_file(fx->dir, "laughs.xml",
+                   "<?xml version=\"1.0\"?>\n<!DOCTYPE STS_EDT [<!ENTITY a \"aaaaaaaaaa\">"
+                   "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>\n<STS_EDT>&b;</STS_EDT>\n");
     expect_refused(fx, path, 2025, NULL, RELAIS_EINVALID, "laughs.xml");
 }
 
@@ -397,8 +394,7 @@ static void test_sts__other_year_is_refused(void **state)
 
 static void test_sts__other_establishment_is_refused(void **state)
 {
-    expect_refused(*state, sample(SAMPLE_0771991W), 2018, "0750001A", RELAIS_EREFUSED,
-                   "0771991W");
+    expect_refused(*state, sample(SAMPLE_0771991W), 2018, "0750001A", RELAIS_EREFUSED, "0771991W");
 }
 
 static void test_sts__renamed_file_is_refused(void **state)
@@ -503,13 +499,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sts__doctype_and_entities_are_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sts__other_year_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sts__other_establishment_is_refused, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sts__other_establishment_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sts__renamed_file_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sts__unknown_establishment_needs_uai, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_sts__missing_parameters_are_refused, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sts__unknown_establishment_needs_uai, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sts__missing_parameters_are_refused, setup, teardown),
         cmocka_unit_test(test_sts__values_are_normalised),
         cmocka_unit_test_setup_teardown(test_sts__allocation_failures_are_clean, setup, teardown),
     };

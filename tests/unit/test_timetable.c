@@ -220,7 +220,9 @@ static void test_timetable__fold(void **state)
     assert_string_equal(timetable_fold(a, "3ème-A"), "3emea");
     assert_string_equal(timetable_fold(a, "  Œuvres / ÆGIS "), "oeuvresaegis");
     assert_string_equal(timetable_fold(a, "LEFÈVRE Hélène"), "lefevrehelene");
-    assert_string_equal(timetable_fold(a, "\xff" "AB c"), "abc");
+    assert_string_equal(timetable_fold(a, "\xff"
+                                          "AB c"),
+                        "abc");
     assert_string_equal(timetable_fold(a, ""), "");
     util_arena_free(a);
 }
@@ -371,8 +373,9 @@ static void test_timetable__unknown_scope_is_refused(void **state)
                                    "<EDT_STS><PARAMETRES><UAJ>0750001A</UAJ></PARAMETRES>"
                                    "<DONNEES/></EDT_STS>");
     expect_refused(fx, other, 2018, RELAIS_EREFUSED, "0750001A", "relais import sts");
-    const char *bad = write_file(fx->dir, "bad.xml", "<EDT_STS><PARAMETRES><UAJ>12</UAJ>"
-                                                     "</PARAMETRES></EDT_STS>");
+    const char *bad = write_file(fx->dir, "bad.xml",
+                                 "<EDT_STS><PARAMETRES><UAJ>12</UAJ>"
+                                 "</PARAMETRES></EDT_STS>");
     expect_refused(fx, bad, 2018, RELAIS_EINVALID, "bad.xml:1", "UAI");
 }
 
@@ -395,7 +398,7 @@ static const char *edt_doc(fixture *fx, const char *name, const char *structure)
 }
 
 #define COURS(day, start, dur)                                                                     \
-    "<COURS><CODE_ALTERNANCE>A</CODE_ALTERNANCE><JOUR>" day "</JOUR><HEURE_DEBUT>" start          \
+    "<COURS><CODE_ALTERNANCE>A</CODE_ALTERNANCE><JOUR>" day "</JOUR><HEURE_DEBUT>" start           \
     "</HEURE_DEBUT><DUREE>" dur "</DUREE><CODE_SALLE>B1</CODE_SALLE></COURS>"
 
 static void test_timetable__edt_courses_hours_and_co_teaching(void **state)
@@ -405,15 +408,18 @@ static void test_timetable__edt_courses_hours_and_co_teaching(void **state)
         fx, "coens.xml",
         "<DIVISIONS><DIVISION CODE=\"3A\"><SERVICES><SERVICE CODE_MATIERE=\"061300\" "
         "CODE_MOD_COURS=\"CG\"><ENSEIGNANTS>"
-        "<ENSEIGNANT ID=\"69882\"><COURS_RATTACHES>" COURS("1", "1630", "0130") COURS(
-            "1", "0900", "0160") COURS("9", "0900", "0100") "</COURS_RATTACHES></ENSEIGNANT>"
-        "<ENSEIGNANT ID=\"69881\"><COURS_RATTACHES>" COURS("1", "1630", "0130")
-        "</COURS_RATTACHES></ENSEIGNANT></ENSEIGNANTS></SERVICE></SERVICES></DIVISION>"
-        "</DIVISIONS>");
+        "<ENSEIGNANT ID=\"69882\"><COURS_RATTACHES>" COURS("1", "1630", "0130") COURS("1", "0900",
+                                                                                      "0160")
+            COURS("9", "0900", "0100") "</COURS_RATTACHES></ENSEIGNANT>"
+                                       "<ENSEIGNANT ID=\"69881\"><COURS_RATTACHES>" COURS(
+                                           "1", "1630",
+                                           "0130") "</COURS_RATTACHES></ENSEIGNANT></ENSEIGNANTS></"
+                                                   "SERVICE></SERVICES></DIVISION>"
+                                                   "</DIVISIONS>");
     result r = plan_tt(fx, path, 2018);
     assert_int_equal(r.rc, 0);
     assert_int_equal(r.info.n_courses, 1);
-    assert_int_equal(warnings_with(r.plan, "COURS_INVALIDE"), 2);     /* 0160, day 9 */
+    assert_int_equal(warnings_with(r.plan, "COURS_INVALIDE"), 2);      /* 0160, day 9 */
     assert_int_equal(warnings_with(r.plan, "COURS_HORS_HORAIRES"), 1); /* 16:30 + 90 > 17:00 */
     apply(r.plan);
     result_free(&r);
@@ -526,13 +532,18 @@ static void test_timetable__csv_weeks_and_separators(void **state)
 static void test_timetable__csv_refusals(void **state)
 {
     fixture *fx = *state;
-    expect_refused(fx, csv_doc(fx, "latin1.csv", "jour;debut;duree;matiere;classes\n"
-                                                 "1;8h;60;Fran\xe7" "ais;3A\n"),
+    expect_refused(fx,
+                   csv_doc(fx, "latin1.csv",
+                           "jour;debut;duree;matiere;classes\n"
+                           "1;8h;60;Fran\xe7"
+                           "ais;3A\n"),
                    2018, RELAIS_EINVALID, "latin1.csv:2", "UTF-8");
     expect_refused(fx, csv_doc(fx, "nocol.csv", "jour;debut;matiere;classes\n1;8h;X;3A\n"), 2018,
                    RELAIS_EINVALID, "nocol.csv:1", "duree");
-    expect_refused(fx, csv_doc(fx, "quote.csv", "jour;debut;duree;matiere;classes\n"
-                                                "1;8h;60;\"Fran;3A\n"),
+    expect_refused(fx,
+                   csv_doc(fx, "quote.csv",
+                           "jour;debut;duree;matiere;classes\n"
+                           "1;8h;60;\"Fran;3A\n"),
                    2018, RELAIS_EINVALID, "quote.csv:2", "guillemet");
     expect_refused(fx, csv_doc(fx, "empty.csv", ""), 2018, RELAIS_EINVALID, "empty.csv", NULL);
     expect_refused(fx, csv_doc(fx, "nostruct.csv", "jour;debut;duree;matiere\n"), 2018,
@@ -585,8 +596,8 @@ static void test_timetable__manual_maps_survive_automatic_runs(void **state)
     assert_int_equal(link_of(fx, "subject", "Latin", &prov), francais);
     assert_string_equal(prov, "manual");
     /* The name leaves the timetable, then comes back: its manual link with it. */
-    const char *without = csv_doc(fx, "without.csv",
-                                  "jour;debut;duree;matiere;classes\n1;8h;60;Français;3A\n");
+    const char *without =
+        csv_doc(fx, "without.csv", "jour;debut;duree;matiere;classes\n1;8h;60;Français;3A\n");
     import_tt(fx, without);
     timetable_coverage *cov;
     assert_int_equal(timetable_coverage_load(&cov, fx->s, fx->scope), 0);
@@ -605,8 +616,9 @@ static void test_timetable__manual_maps_survive_automatic_runs(void **state)
     assert_int_equal(import_tt(fx, path), 0);
     /* A manual link set before the name is ever imported is used by the import. */
     map(fx, true, TIMETABLE_DIVISION, "Troisième B", "3B", 0);
-    const char *later = csv_doc(fx, "later.csv", "jour;debut;duree;matiere;classes\n"
-                                                 "1;8h;60;Français;Troisième B\n");
+    const char *later = csv_doc(fx, "later.csv",
+                                "jour;debut;duree;matiere;classes\n"
+                                "1;8h;60;Français;Troisième B\n");
     import_tt(fx, later);
     assert_int_equal(link_of(fx, "division", "Troisième B", &prov),
                      id_of(fx, RELAIS_KIND_DIVISION, RELAIS_DIVISION_CODE, "3B"));
@@ -627,9 +639,10 @@ static void test_timetable__homonyms_stay_unmatched(void **state)
         "<DIVISION CODE=\"3A\"><SERVICES/></DIVISION></DIVISIONS></STRUCTURE></DONNEES>"
         "</STS_EDT>");
     import_sts(fx, sts, 2018);
-    const char *path = csv_doc(fx, "homonyms.csv", "jour;debut;duree;matiere;enseignants;classes\n"
-                                                   "1;8h;60;FRANC;LEFEVRE Hélène;3A\n"
-                                                   "1;9h;60;FRANC;77777;3A\n");
+    const char *path = csv_doc(fx, "homonyms.csv",
+                               "jour;debut;duree;matiere;enseignants;classes\n"
+                               "1;8h;60;FRANC;LEFEVRE Hélène;3A\n"
+                               "1;9h;60;FRANC;77777;3A\n");
     result r = plan_tt(fx, path, 2018);
     assert_int_equal(r.rc, 0);
     const timetable_item *it = timetable_coverage_item(r.cov, TIMETABLE_STAFF, 1);
@@ -642,7 +655,6 @@ static void test_timetable__homonyms_stay_unmatched(void **state)
     assert_true(it->entity > 0);
     result_free(&r);
 }
-
 
 /* A service listed by both STS-Web and the timetable stays while one of them lists it. */
 static void test_timetable__services_shared_with_sts(void **state)
@@ -685,10 +697,11 @@ static void test_timetable__services_shared_with_sts(void **state)
 static void test_timetable__group_codes_sts_refuses(void **state)
 {
     fixture *fx = *state;
-    const char *path = csv_doc(fx, "codes.csv", "jour;debut;duree;matiere;groupes\n"
-                                                "1;8h;60;FRANC;3B_G2\n"
-                                                "1;9h;60;FRANC;3EME ANGLAIS LV1\n"
-                                                "1;10h;60;FRANC;3B/G2\n");
+    const char *path = csv_doc(fx, "codes.csv",
+                               "jour;debut;duree;matiere;groupes\n"
+                               "1;8h;60;FRANC;3B_G2\n"
+                               "1;9h;60;FRANC;3EME ANGLAIS LV1\n"
+                               "1;10h;60;FRANC;3B/G2\n");
     result r = plan_tt(fx, path, 2018);
     assert_int_equal(r.rc, 0);
     assert_int_equal(warnings_with(r.plan, "GROUPE_CODE_STS_INVALIDE"), 2);

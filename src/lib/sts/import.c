@@ -40,10 +40,12 @@ typedef struct ctx {
 } ctx;
 
 static const relais_kind used_kinds[] = {
-    RELAIS_KIND_SUBJECT,      RELAIS_KIND_MEF,           RELAIS_KIND_NOMENCLATURE,
-    RELAIS_KIND_PROGRAMME,    RELAIS_KIND_DIVISION,      RELAIS_KIND_GROUP,
-    RELAIS_KIND_GROUP_DIVISION, RELAIS_KIND_STAFF,       RELAIS_KIND_STAFF_DISCIPLINE,
-    RELAIS_KIND_SERVICE,      RELAIS_KIND_SERVICE_TEACHER, RELAIS_KIND_XREF,
+    RELAIS_KIND_SUBJECT,          RELAIS_KIND_MEF,
+    RELAIS_KIND_NOMENCLATURE,     RELAIS_KIND_PROGRAMME,
+    RELAIS_KIND_DIVISION,         RELAIS_KIND_GROUP,
+    RELAIS_KIND_GROUP_DIVISION,   RELAIS_KIND_STAFF,
+    RELAIS_KIND_STAFF_DISCIPLINE, RELAIS_KIND_SERVICE,
+    RELAIS_KIND_SERVICE_TEACHER,  RELAIS_KIND_XREF,
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -124,8 +126,7 @@ static int presence(ctx *c, const char *category, const char *code, int64_t enti
         rc = relais_record_set_str(x, c->f->arena, RELAIS_XREF_EXTERNAL_ID, code);
     }
     if (rc == 0) {
-        rc = relais_record_set_str(x, c->f->arena, RELAIS_XREF_PROVENANCE,
-                                   STS_PROVENANCE_IMPORT);
+        rc = relais_record_set_str(x, c->f->arena, RELAIS_XREF_PROVENANCE, STS_PROVENANCE_IMPORT);
     }
     x->ref[RELAIS_XREF_ENTITY] = entity;
     int64_t ref;
@@ -141,8 +142,7 @@ static int presence(ctx *c, const char *category, const char *code, int64_t enti
 }
 
 /* A stored record of a shared kind found by code (for references outside the file). */
-static const relais_record *stored_by_code(ctx *c, relais_kind kind, size_t field,
-                                           const char *code)
+static const relais_record *stored_by_code(ctx *c, relais_kind kind, size_t field, const char *code)
 {
     relais_record *probe = relais_record_new(c->f->arena, kind);
     if (probe == NULL || relais_record_set_str(probe, c->f->arena, field, code) < 0) {
@@ -202,8 +202,8 @@ static int plan_nomenclatures(ctx *c)
         rc = upsert(&ref, NULL, NULL, c, r, true);
     }
     if (rc == 0 && ignored > 0) {
-        rc = relais_plan_count(c->p, c->scope, RELAIS_KIND_PROGRAMME, RELAIS_COUNT_IGNORED,
-                               ignored);
+        rc =
+            relais_plan_count(c->p, c->scope, RELAIS_KIND_PROGRAMME, RELAIS_COUNT_IGNORED, ignored);
     }
     return rc;
 }
@@ -252,9 +252,9 @@ static int check_mefs(ctx *c, const sts_item *it, size_t field, const char *ids)
             int64_t ref;
             if (!map_get_ref(c->ref_mef, code, &ref) &&
                 stored_by_code(c, RELAIS_KIND_MEF, RELAIS_MEF_CODE_MEF, code) == NULL) {
-                rc = sts_warn(c->f, RELAIS_SEVERITY_WARNING, "MEF_INCONNU", it->line,
-                              it->r->kind, ids,
-                              _("MEF %s absent de la nomenclature de l'export et du hub"), code);
+                rc = sts_warn(c->f, RELAIS_SEVERITY_WARNING, "MEF_INCONNU", it->line, it->r->kind,
+                              ids, _("MEF %s absent de la nomenclature de l'export et du hub"),
+                              code);
             }
         }
         mefs = sp ? sp + 1 : NULL;
@@ -354,8 +354,8 @@ static int plan_group_divisions(ctx *c)
 static const char *service_ids(ctx *c, const sts_service *sv)
 {
     util_buf b = UTIL_BUF_INIT;
-    util_buf_printf(&b, "%s %s, SERVICE %s/%s", sv->is_group ? "GROUPE" : "DIVISION",
-                    sv->structure, sv->item.r->text[RELAIS_SERVICE_CODE_MATIERE],
+    util_buf_printf(&b, "%s %s, SERVICE %s/%s", sv->is_group ? "GROUPE" : "DIVISION", sv->structure,
+                    sv->item.r->text[RELAIS_SERVICE_CODE_MATIERE],
                     sv->item.r->text[RELAIS_SERVICE_CODE_MOD_COURS]);
     const char *s = b.failed ? NULL : util_arena_strdup(c->f->arena, util_buf_cstr(&b));
     util_buf_free(&b);
@@ -377,10 +377,10 @@ static int plan_services(ctx *c)
         int64_t mref;
         if (!map_get_ref(c->ref_subject, matiere, &mref) &&
             stored_by_code(c, RELAIS_KIND_SUBJECT, RELAIS_SUBJECT_CODE_MATIERE, matiere) == NULL) {
-            rc = sts_warn(c->f, RELAIS_SEVERITY_WARNING, "MATIERE_INCONNUE", sv->item.line,
-                          RELAIS_KIND_SERVICE, ids,
-                          _("matière %s absente de la nomenclature de l'export et du hub"),
-                          matiere);
+            rc =
+                sts_warn(c->f, RELAIS_SEVERITY_WARNING, "MATIERE_INCONNUE", sv->item.line,
+                         RELAIS_KIND_SERVICE, ids,
+                         _("matière %s absente de la nomenclature de l'export et du hub"), matiere);
         }
         /* The natural key, to catch a service listed twice for one structure. */
         util_arena_reset(c->tmp);
@@ -434,8 +434,8 @@ static int plan_services(ctx *c)
             rc = relais_record_set_str(tr, c->f->arena, RELAIS_SERVICE_TEACHER_HEURES_AGENT,
                                        st->heures);
             if (rc == 0) {
-                rc = relais_record_set_str(tr, c->f->arena,
-                                           RELAIS_SERVICE_TEACHER_TAUX_PONDERATION, st->taux);
+                rc = relais_record_set_str(tr, c->f->arena, RELAIS_SERVICE_TEACHER_TAUX_PONDERATION,
+                                           st->taux);
             }
             int64_t tref;
             if (rc == 0) {
@@ -547,7 +547,8 @@ static int deactivate_absent(ctx *c)
 
 /* ------------------------------------------------------------ checks */
 
-/* sts_emp_<UAI>_<YEAR>.xml (or .zip): the UAI and year the name announces, if it follows the pattern. */
+/* sts_emp_<UAI>_<YEAR>.xml (or .zip): the UAI and year the name announces, if it follows the
+ * pattern. */
 static bool name_announces(char uai[9], int *year, const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -627,8 +628,8 @@ int sts_import_plan(sts_import_info *info, relais_plan *plan, relais_store *s,
         c.date = today;
     }
     int rc = util_arena_new(&c.tmp, 0);
-    util_map **maps[] = {&c.ref_subject, &c.ref_mef,  &c.ref_division,     &c.ref_group,
-                         &c.ref_staff,   &c.others,   &c.planned_services};
+    util_map **maps[] = {&c.ref_subject, &c.ref_mef, &c.ref_division,    &c.ref_group,
+                         &c.ref_staff,   &c.others,  &c.planned_services};
     for (size_t i = 0; i < UTIL_ARRAY_LEN(maps) && rc == 0; i++) {
         rc = util_map_new(maps[i]);
     }

@@ -22,7 +22,7 @@
 /* Make room for one more element; 0 or RELAIS_ENOMEM. */
 int sts_vec_reserve(void **v, size_t *cap, size_t n, size_t elem);
 #define STS_VEC_PUSH(vec, slot)                                                                    \
-    (sts_vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n, sizeof *(vec).v) == 0                  \
+    (sts_vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n, sizeof *(vec).v) == 0                 \
          ? ((slot) = &(vec).v[(vec).n++], memset((slot), 0, sizeof *(slot)), 0)                    \
          : RELAIS_ENOMEM)
 
@@ -67,10 +67,10 @@ typedef struct sts_service {
 struct xml_reader;
 
 typedef struct sts_file {
-    util_arena *arena;   /* every string and record of the file */
+    util_arena *arena;     /* every string and record of the file */
     struct xml_reader *xr; /* while reading */
-    relais_plan *plan;   /* warnings go straight into the plan */
-    const char *file;    /* name for messages ("sts_emp_0750001A_2026.xml") */
+    relais_plan *plan;     /* warnings go straight into the plan */
+    const char *file;      /* name for messages ("sts_emp_0750001A_2026.xml") */
     char uai[9];
     int year;
     unsigned long uai_line;
@@ -87,8 +87,8 @@ typedef struct sts_file {
     sts_structure_vec groups;
     STS_VEC(sts_service) services;
     STS_VEC(const char *) lists_seen; /* nomenclature lists present in the file */
-    size_t n_suppleants;            /* SUPPLEANT entries read as staff */
-    size_t n_suppleants_unread;     /* entries of SUPPLEANTS we could not interpret */
+    size_t n_suppleants;              /* SUPPLEANT entries read as staff */
+    size_t n_suppleants_unread;       /* entries of SUPPLEANTS we could not interpret */
 
     /* code → position, for duplicates and references */
     util_map *subject_codes, *mef_codes, *staff_ids, *division_codes, *group_codes;

@@ -207,13 +207,13 @@ static int on_parametres(const xml_node *n, void *payload)
     f->uai_line = xml_node_line(uaj);
     const char *denom = child(f, uaj, "DENOM_PRINC");
     const char *compl = child(f, uaj, "DENOM_COMPL");
-    if (denom && compl) {
+    if (denom && compl ) {
         util_buf b = UTIL_BUF_INIT;
-        util_buf_printf(&b, "%s %s", denom, compl);
+        util_buf_printf(&b, "%s %s", denom, compl );
         f->name = b.failed ? NULL : util_arena_strdup(f->arena, util_buf_cstr(&b));
         util_buf_free(&b);
     } else {
-        f->name = denom ? denom : compl;
+        f->name = denom ? denom : compl ;
     }
     f->sigle = child(f, uaj, "SIGLE");
 
@@ -297,12 +297,9 @@ static int read_mef(sts_file *f, const xml_node *m)
         size_t field;
         const char *child;
     } map[] = {
-        {RELAIS_MEF_FORMATION, "FORMATION"},
-        {RELAIS_MEF_SPECIALITE, "SPECIALITE"},
-        {RELAIS_MEF_LIBELLE_LONG, "LIBELLE_LONG"},
-        {RELAIS_MEF_LIBELLE_EDITION, "LIBELLE_EDITION"},
-        {RELAIS_MEF_CODE_MEFSTAT, "MEFSTAT11"},
-        {RELAIS_MEF_MEFSTAT4, "MEFSTAT4"},
+        {RELAIS_MEF_FORMATION, "FORMATION"},       {RELAIS_MEF_SPECIALITE, "SPECIALITE"},
+        {RELAIS_MEF_LIBELLE_LONG, "LIBELLE_LONG"}, {RELAIS_MEF_LIBELLE_EDITION, "LIBELLE_EDITION"},
+        {RELAIS_MEF_CODE_MEFSTAT, "MEFSTAT11"},    {RELAIS_MEF_MEFSTAT4, "MEFSTAT4"},
     };
     int rc = relais_record_set_str(r, f->arena, RELAIS_MEF_CODE_MEF, code);
     for (size_t i = 0; i < UTIL_ARRAY_LEN(map) && rc == 0; i++) {
@@ -423,8 +420,8 @@ static int read_generic(sts_file *f, const list_def *d, const xml_node *e, util_
     const char *code = d->key_attr ? attr(f, e, d->key_attr) : child(f, e, "CODE");
     unsigned long line = xml_node_line(e);
     if (code == NULL) {
-        return sts_warn(f, RELAIS_SEVERITY_WARNING, "CODE_ABSENT", line,
-                        RELAIS_KIND_NOMENCLATURE, NULL, _("%s sans code, ignoré"), d->entry);
+        return sts_warn(f, RELAIS_SEVERITY_WARNING, "CODE_ABSENT", line, RELAIS_KIND_NOMENCLATURE,
+                        NULL, _("%s sans code, ignoré"), d->entry);
     }
     if (known(seen, code)) {
         return sts_warn(f, RELAIS_SEVERITY_WARNING, "DOUBLON", line, RELAIS_KIND_NOMENCLATURE,
@@ -563,8 +560,8 @@ static int read_person(sts_file *f, const xml_node *n, bool is_suppleant)
     unsigned long line = xml_node_line(n);
     const char *id = attr(f, n, "ID");
     if (id == NULL) {
-        return sts_warn(f, RELAIS_SEVERITY_ERROR, "ID_ABSENT", line, RELAIS_KIND_STAFF, NULL,
-                        "%s", _("INDIVIDU sans attribut ID, ignoré"));
+        return sts_warn(f, RELAIS_SEVERITY_ERROR, "ID_ABSENT", line, RELAIS_KIND_STAFF, NULL, "%s",
+                        _("INDIVIDU sans attribut ID, ignoré"));
     }
     const char *ids = ids_of(f, "INDIVIDU", id);
     if (known(f->staff_ids, id)) {
@@ -582,12 +579,9 @@ static int read_person(sts_file *f, const xml_node *n, bool is_suppleant)
         size_t field;
         const char *child;
     } map[] = {
-        {RELAIS_STAFF_SEXE, "SEXE"},
-        {RELAIS_STAFF_CIVILITE, "CIVILITE"},
-        {RELAIS_STAFF_NOM_USAGE, "NOM_USAGE"},
-        {RELAIS_STAFF_NOM_PATRONYMIQUE, "NOM_PATRONYMIQUE"},
-        {RELAIS_STAFF_PRENOM, "PRENOM"},
-        {RELAIS_STAFF_GRADE, "GRADE"},
+        {RELAIS_STAFF_SEXE, "SEXE"},           {RELAIS_STAFF_CIVILITE, "CIVILITE"},
+        {RELAIS_STAFF_NOM_USAGE, "NOM_USAGE"}, {RELAIS_STAFF_NOM_PATRONYMIQUE, "NOM_PATRONYMIQUE"},
+        {RELAIS_STAFF_PRENOM, "PRENOM"},       {RELAIS_STAFF_GRADE, "GRADE"},
         {RELAIS_STAFF_FONCTION, "FONCTION"},
     };
     int rc = relais_record_set_str(r, f->arena, RELAIS_STAFF_STS_ID, id);
@@ -667,8 +661,8 @@ static int read_person(sts_file *f, const xml_node *n, bool is_suppleant)
         }
         bool dup = false;
         for (size_t k = 0; k < p->disciplines.n; k++) {
-            dup = dup || util_streq(p->disciplines.v[k].r->text[RELAIS_STAFF_DISCIPLINE_CODE],
-                                    code);
+            dup =
+                dup || util_streq(p->disciplines.v[k].r->text[RELAIS_STAFF_DISCIPLINE_CODE], code);
         }
         if (dup) {
             continue;
@@ -860,8 +854,8 @@ static int read_services(sts_file *f, const xml_node *n, bool is_group, const ch
                                    ids);
             }
             if (rc == 0) {
-                rc = decimal_child(&t->taux, f, e, "TAUX_PONDERATION",
-                                   RELAIS_KIND_SERVICE_TEACHER, ids);
+                rc = decimal_child(&t->taux, f, e, "TAUX_PONDERATION", RELAIS_KIND_SERVICE_TEACHER,
+                                   ids);
             }
         }
     }

@@ -23,14 +23,17 @@
 
 /** Options of an STS import; start from STS_IMPORT_OPTIONS_INIT. */
 typedef struct sts_import_options {
-    const char *path;   /**< the STS_EDT file (XML, or a zip holding it) */
-    int year;           /**< the school year the hub works on: the file must be of that year */
-    const char *uai;    /**< when set, the file must be of this establishment (and a new one is
-                             accepted in a hub that already has others) */
-    const char *date;   /**< ISO date of deactivations; NULL = today */
+    const char *path; /**< the STS_EDT file (XML, or a zip holding it) */
+    int year;         /**< the school year the hub works on: the file must be of that year */
+    const char *uai;  /**< when set, the file must be of this establishment (and a new one is
+                           accepted in a hub that already has others) */
+    const char *date; /**< ISO date of deactivations; NULL = today */
 } sts_import_options;
 
-#define STS_IMPORT_OPTIONS_INIT {NULL, 0, NULL, NULL}
+#define STS_IMPORT_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        NULL, 0, NULL, NULL                                                                        \
+    }
 
 /** What the file was, for the command's title and tests. */
 typedef struct sts_import_info {

@@ -37,25 +37,44 @@ static const struct {
     int col;
     const char *name; /* folded */
 } header_names[] = {
-    {COL_JOUR, "jour"},           {COL_JOUR, "day"},
-    {COL_DEBUT, "debut"},         {COL_DEBUT, "heuredebut"},
-    {COL_DEBUT, "heure"},         {COL_DEBUT, "start"},
-    {COL_DUREE, "duree"},         {COL_DUREE, "duration"},
-    {COL_FIN, "fin"},             {COL_FIN, "heurefin"},
-    {COL_FIN, "end"},             {COL_SEMAINES, "semaines"},
-    {COL_SEMAINES, "semaine"},    {COL_SEMAINES, "weeks"},
-    {COL_SEMAINES, "alternance"}, {COL_MATIERE, "matiere"},
-    {COL_MATIERE, "subject"},     {COL_MATIERE, "discipline"},
-    {COL_ENSEIGNANTS, "enseignants"}, {COL_ENSEIGNANTS, "enseignant"},
-    {COL_ENSEIGNANTS, "professeurs"}, {COL_ENSEIGNANTS, "professeur"},
-    {COL_ENSEIGNANTS, "profs"},   {COL_ENSEIGNANTS, "teachers"},
-    {COL_ENSEIGNANTS, "teacher"}, {COL_CLASSES, "classes"},
-    {COL_CLASSES, "classe"},      {COL_CLASSES, "divisions"},
-    {COL_CLASSES, "division"},    {COL_GROUPES, "groupes"},
-    {COL_GROUPES, "groupe"},      {COL_GROUPES, "groups"},
-    {COL_GROUPES, "group"},       {COL_SALLE, "salle"},
-    {COL_SALLE, "salles"},        {COL_SALLE, "room"},
-    {COL_SALLE, "rooms"},         {COL_MODALITE, "modalite"},
+    {COL_JOUR, "jour"},
+    {COL_JOUR, "day"},
+    {COL_DEBUT, "debut"},
+    {COL_DEBUT, "heuredebut"},
+    {COL_DEBUT, "heure"},
+    {COL_DEBUT, "start"},
+    {COL_DUREE, "duree"},
+    {COL_DUREE, "duration"},
+    {COL_FIN, "fin"},
+    {COL_FIN, "heurefin"},
+    {COL_FIN, "end"},
+    {COL_SEMAINES, "semaines"},
+    {COL_SEMAINES, "semaine"},
+    {COL_SEMAINES, "weeks"},
+    {COL_SEMAINES, "alternance"},
+    {COL_MATIERE, "matiere"},
+    {COL_MATIERE, "subject"},
+    {COL_MATIERE, "discipline"},
+    {COL_ENSEIGNANTS, "enseignants"},
+    {COL_ENSEIGNANTS, "enseignant"},
+    {COL_ENSEIGNANTS, "professeurs"},
+    {COL_ENSEIGNANTS, "professeur"},
+    {COL_ENSEIGNANTS, "profs"},
+    {COL_ENSEIGNANTS, "teachers"},
+    {COL_ENSEIGNANTS, "teacher"},
+    {COL_CLASSES, "classes"},
+    {COL_CLASSES, "classe"},
+    {COL_CLASSES, "divisions"},
+    {COL_CLASSES, "division"},
+    {COL_GROUPES, "groupes"},
+    {COL_GROUPES, "groupe"},
+    {COL_GROUPES, "groups"},
+    {COL_GROUPES, "group"},
+    {COL_SALLE, "salle"},
+    {COL_SALLE, "salles"},
+    {COL_SALLE, "room"},
+    {COL_SALLE, "rooms"},
+    {COL_MODALITE, "modalite"},
     {COL_MODALITE, "codemodcours"},
 };
 
@@ -188,13 +207,13 @@ static bool parse_day(int *day, tt_data *d, const char *s)
         const char *name;
         int day;
     } days[] = {
-        {"lundi", 1},    {"lun", 1},     {"lu", 1},        {"monday", 1},   {"mon", 1},
-        {"mardi", 2},    {"mar", 2},     {"ma", 2},        {"tuesday", 2},  {"tue", 2},
-        {"mercredi", 3}, {"mer", 3},     {"me", 3},        {"wednesday", 3}, {"wed", 3},
-        {"jeudi", 4},    {"jeu", 4},     {"je", 4},        {"thursday", 4}, {"thu", 4},
-        {"vendredi", 5}, {"ven", 5},     {"ve", 5},        {"friday", 5},   {"fri", 5},
-        {"samedi", 6},   {"sam", 6},     {"sa", 6},        {"saturday", 6}, {"sat", 6},
-        {"dimanche", 7}, {"dim", 7},     {"di", 7},        {"sunday", 7},   {"sun", 7},
+        {"lundi", 1},    {"lun", 1}, {"lu", 1}, {"monday", 1},    {"mon", 1},
+        {"mardi", 2},    {"mar", 2}, {"ma", 2}, {"tuesday", 2},   {"tue", 2},
+        {"mercredi", 3}, {"mer", 3}, {"me", 3}, {"wednesday", 3}, {"wed", 3},
+        {"jeudi", 4},    {"jeu", 4}, {"je", 4}, {"thursday", 4},  {"thu", 4},
+        {"vendredi", 5}, {"ven", 5}, {"ve", 5}, {"friday", 5},    {"fri", 5},
+        {"samedi", 6},   {"sam", 6}, {"sa", 6}, {"saturday", 6},  {"sat", 6},
+        {"dimanche", 7}, {"dim", 7}, {"di", 7}, {"sunday", 7},    {"sun", 7},
     };
     int64_t n;
     if (util_parse_int64(s, strlen(s), &n)) {
@@ -419,10 +438,9 @@ static int read_row(tt_data *d, const csv_parser *cp, const int col[COL_N], int 
     }
     if (v[COL_DUREE]) {
         if (!parse_duration(&course.duration, v[COL_DUREE])) {
-            return tt_warn(d, RELAIS_SEVERITY_ERROR, "COURS_INVALIDE", line, RELAIS_KIND_COURSE,
-                           NULL,
-                           _("durée « %s » illisible (minutes, ou 1:30, 1h30) : ligne ignorée"),
-                           v[COL_DUREE]);
+            return tt_warn(
+                d, RELAIS_SEVERITY_ERROR, "COURS_INVALIDE", line, RELAIS_KIND_COURSE, NULL,
+                _("durée « %s » illisible (minutes, ou 1:30, 1h30) : ligne ignorée"), v[COL_DUREE]);
         }
     } else {
         int end;
@@ -445,8 +463,9 @@ static int read_row(tt_data *d, const csv_parser *cp, const int col[COL_N], int 
         rc = parse_weeks(&weeks, &bad, d, v[COL_SEMAINES], year);
         if (rc == -1) {
             return tt_warn(d, RELAIS_SEVERITY_ERROR, "COURS_INVALIDE", line, RELAIS_KIND_COURSE,
-                           NULL, _("semaine « %s » illisible (numéro 1 à 53, plage 36-43 ou date "
-                                   "AAAA-MM-JJ) : ligne ignorée"),
+                           NULL,
+                           _("semaine « %s » illisible (numéro 1 à 53, plage 36-43 ou date "
+                             "AAAA-MM-JJ) : ligne ignorée"),
                            bad ? bad : "");
         }
         if (rc < 0) {

@@ -111,8 +111,9 @@ static int on_horaire(const xml_node *n, void *payload)
         !tt_parse_time(&start, copy_text(d, n, "DEBUT_COURS")) ||
         !tt_parse_time(&end, copy_text(d, n, "FIN_COURS")) || end <= start) {
         return tt_warn(d, RELAIS_SEVERITY_WARNING, "HORAIRE_INVALIDE", xml_node_line(n), -1, NULL,
-                       "%s", _("HORAIRE illisible (JOUR 1 à 7, DEBUT_COURS et FIN_COURS en HHMM) : "
-                               "ignoré"));
+                       "%s",
+                       _("HORAIRE illisible (JOUR 1 à 7, DEBUT_COURS et FIN_COURS en HHMM) : "
+                         "ignoré"));
     }
     d->hours_start[j] = start;
     d->hours_end[j] = end;
@@ -174,8 +175,8 @@ static int on_individu(const xml_node *n, void *payload)
     tt_data *d = payload;
     const char *id = copy_attr(d, n, "ID");
     if (id == NULL) {
-        return tt_warn(d, RELAIS_SEVERITY_WARNING, "ID_ABSENT", xml_node_line(n),
-                       RELAIS_KIND_STAFF, NULL, "%s", _("INDIVIDU sans ID, ignoré"));
+        return tt_warn(d, RELAIS_SEVERITY_WARNING, "ID_ABSENT", xml_node_line(n), RELAIS_KIND_STAFF,
+                       NULL, "%s", _("INDIVIDU sans ID, ignoré"));
     }
     return tt_name_add(d, TIMETABLE_STAFF, id, NULL, xml_node_line(n));
 }
@@ -214,9 +215,9 @@ static int read_cours(tt_data *d, const xml_node *c, const tt_service *sv, const
     };
     int rc = tt_strvec_add(d, &course.teachers, teacher);
     if (rc == 0) {
-        rc = tt_strvec_add(d, sv->structure_kind == TIMETABLE_GROUP ? &course.groups
-                                                                     : &course.divisions,
-                           sv->structure);
+        rc = tt_strvec_add(
+            d, sv->structure_kind == TIMETABLE_GROUP ? &course.groups : &course.divisions,
+            sv->structure);
     }
     if (rc == 0) {
         rc = tt_strvec_add(d, &course.rooms, copy_text(d, c, "CODE_SALLE"));
@@ -331,8 +332,7 @@ int tt_read_edt(tt_data *d, const char *path)
         d->xr = NULL;
     }
     if (rc == 0 && !d->has_uai) {
-        relais_error_set(_("%s : élément PARAMETRES/UAJ absent (UAI de l'établissement)"),
-                         d->file);
+        relais_error_set(_("%s : élément PARAMETRES/UAJ absent (UAI de l'établissement)"), d->file);
         rc = RELAIS_EINVALID;
     }
     xml_reader_free(xr);

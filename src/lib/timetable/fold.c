@@ -93,8 +93,8 @@ const char *timetable_fold(util_arena *arena, const char *s)
     size_t len = s ? strlen(s) : 0;
     utf8proc_int32_t small[256];
     utf8proc_int32_t *cps = small;
-    utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
-                                            cps, (utf8proc_ssize_t)UTIL_ARRAY_LEN(small), opts);
+    utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cps,
+                                            (utf8proc_ssize_t)UTIL_ARRAY_LEN(small), opts);
     if (n > (utf8proc_ssize_t)UTIL_ARRAY_LEN(small)) {
         cps = util_malloc((size_t)n * sizeof *cps);
         if (cps == NULL) {

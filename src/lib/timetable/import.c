@@ -36,9 +36,9 @@ typedef struct ctx {
     sts_index *courses;
     sts_index *services;
     util_map *resolved[TIMETABLE_N_KINDS]; /* local name → entity id (0: unmatched) */
-    util_map *service_ref;    /* local "structure/subject/modality" → service id or ref */
+    util_map *service_ref;      /* local "structure/subject/modality" → service id or ref */
     util_map *planned_services; /* natural key of a service created by the plan → ref */
-    util_map *sts_services;   /* "structure id\x1fcode_matiere" of services STS-Web lists */
+    util_map *sts_services;     /* "structure id\x1fcode_matiere" of services STS-Web lists */
     timetable_coverage *cov;
     size_t n_violations;
 } ctx;
@@ -75,8 +75,7 @@ static relais_record *new_xref(util_arena *a, timetable_kind k, const char *loca
                                const char *provenance)
 {
     relais_record *x = relais_record_new(a, RELAIS_KIND_XREF);
-    if (x == NULL ||
-        relais_record_set_str(x, a, RELAIS_XREF_APPLICATION, TT_APPLICATION) < 0 ||
+    if (x == NULL || relais_record_set_str(x, a, RELAIS_XREF_APPLICATION, TT_APPLICATION) < 0 ||
         relais_record_set_str(x, a, RELAIS_XREF_CATEGORY,
                               relais_kind_get(timetable_kind_model(k))->name) < 0 ||
         relais_record_set_str(x, a, RELAIS_XREF_EXTERNAL_ID, local) < 0 ||
@@ -119,9 +118,8 @@ static int resolve_name(ctx *c, timetable_kind k, const tt_name *n)
     } else {
         rc = tt_match(&it.entity, &it.ambiguous, c->m, k, n->code, n->label);
         it.provenance = STS_PROVENANCE_AUTO;
-        relais_record *x = rc == 0 ? new_xref(c->tmp, k, n->code, it.entity,
-                                              STS_PROVENANCE_AUTO)
-                                   : NULL;
+        relais_record *x =
+            rc == 0 ? new_xref(c->tmp, k, n->code, it.entity, STS_PROVENANCE_AUTO) : NULL;
         if (rc == 0) {
             rc = x ? put(c, xi, x) : RELAIS_ENOMEM;
         }
@@ -394,13 +392,12 @@ static int plan_course(ctx *c, const tt_course *tc)
     int rc = 0;
     if (d->hours_start[tc->day] >= 0 &&
         (tc->start < d->hours_start[tc->day] || tc->start + tc->duration > d->hours_end[tc->day])) {
-        rc = tt_warn(d, RELAIS_SEVERITY_WARNING, "COURS_HORS_HORAIRES", tc->line,
-                     RELAIS_KIND_COURSE, NULL,
-                     _("cours du jour %d à %02d:%02d (%d min) hors des horaires de ce jour "
-                       "(%02d:%02d-%02d:%02d)"),
-                     tc->day, tc->start / 60, tc->start % 60, tc->duration,
-                     d->hours_start[tc->day] / 60, d->hours_start[tc->day] % 60,
-                     d->hours_end[tc->day] / 60, d->hours_end[tc->day] % 60);
+        rc = tt_warn(
+            d, RELAIS_SEVERITY_WARNING, "COURS_HORS_HORAIRES", tc->line, RELAIS_KIND_COURSE, NULL,
+            _("cours du jour %d à %02d:%02d (%d min) hors des horaires de ce jour "
+              "(%02d:%02d-%02d:%02d)"),
+            tc->day, tc->start / 60, tc->start % 60, tc->duration, d->hours_start[tc->day] / 60,
+            d->hours_start[tc->day] % 60, d->hours_end[tc->day] / 60, d->hours_end[tc->day] % 60);
     }
     const char *weeks = tc->weeks;
     if (rc == 0 && weeks == NULL && tc->alternance && strcmp(d->format, "EDT_STS") == 0) {
@@ -631,8 +628,9 @@ static int sniff_xml(bool *is_xml, const char *path)
     }
     *is_xml = n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0;
     /* UTF-16 BOMs: an XML declaration the xml module reads. */
-    *is_xml = *is_xml || (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
-                                     (head[0] == 0xFE && head[1] == 0xFF)));
+    *is_xml =
+        *is_xml ||
+        (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)));
     while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
         i++;
     }

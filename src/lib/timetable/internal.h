@@ -20,7 +20,7 @@
     }
 int tt_vec_reserve(void **v, size_t *cap, size_t n, size_t elem);
 #define TT_VEC_PUSH(vec, slot)                                                                     \
-    (tt_vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n, sizeof *(vec).v) == 0                   \
+    (tt_vec_reserve((void **)&(vec).v, &(vec).cap, (vec).n, sizeof *(vec).v) == 0                  \
          ? ((slot) = &(vec).v[(vec).n++], memset((slot), 0, sizeof *(slot)), 0)                    \
          : RELAIS_ENOMEM)
 
@@ -46,9 +46,9 @@ typedef struct tt_service {
 
 /** One course (merged over the teachers that list it). */
 typedef struct tt_course {
-    int day;      /* 1 = Monday … 7 */
-    int start;    /* minutes since midnight */
-    int duration; /* minutes */
+    int day;                /* 1 = Monday … 7 */
+    int start;              /* minutes since midnight */
+    int duration;           /* minutes */
     const char *alternance; /* code or label, NULL = every week */
     const char *weeks;      /* ISO Mondays, space-separated, NULL when not given */
     const char *subject;
@@ -125,8 +125,8 @@ void tt_matcher_free(tt_matcher *m);
  * names (and, for teachers, name with initial). *entity is 0 when nothing or
  * several candidates match (*ambiguous then tells which).
  */
-int tt_match(int64_t *entity, bool *ambiguous, tt_matcher *m, timetable_kind k,
-             const char *local, const char *label);
+int tt_match(int64_t *entity, bool *ambiguous, tt_matcher *m, timetable_kind k, const char *local,
+             const char *label);
 /** A hub record of kind k by id (active or not), NULL when none. */
 const relais_record *tt_matcher_record(const tt_matcher *m, timetable_kind k, int64_t id);
 /** A hub record of kind k by its code (see timetable_map_set), active first. */

@@ -12,8 +12,7 @@ static relais_record *xref(util_arena *a, int64_t scope, timetable_kind k, const
                            int64_t entity, const char *provenance)
 {
     relais_record *x = relais_record_new(a, RELAIS_KIND_XREF);
-    if (x == NULL ||
-        relais_record_set_str(x, a, RELAIS_XREF_APPLICATION, TT_APPLICATION) < 0 ||
+    if (x == NULL || relais_record_set_str(x, a, RELAIS_XREF_APPLICATION, TT_APPLICATION) < 0 ||
         relais_record_set_str(x, a, RELAIS_XREF_CATEGORY,
                               relais_kind_get(timetable_kind_model(k))->name) < 0 ||
         relais_record_set_str(x, a, RELAIS_XREF_EXTERNAL_ID, local) < 0 ||
@@ -62,8 +61,7 @@ int timetable_map_set(relais_plan *plan, relais_store *s, int64_t scope_id, time
     }
     if (rc == 0 && !target->is_active) {
         rc = relais_plan_warnf(plan, RELAIS_SEVERITY_WARNING, "CORRESPONDANCE_INACTIVE", NULL, 0,
-                               RELAIS_KIND_XREF, NULL,
-                               _("%s « %s » est désactivé(e) dans le hub"),
+                               RELAIS_KIND_XREF, NULL, _("%s « %s » est désactivé(e) dans le hub"),
                                timetable_kind_label(k), remote);
     }
     util_arena_free(a);
@@ -87,8 +85,8 @@ int timetable_map_unset(relais_plan *plan, relais_store *s, int64_t scope_id, ti
     const relais_record *old = rc == 0 ? sts_index_find(tt_matcher_xrefs(m), probe) : NULL;
     if (rc == 0 &&
         (old == NULL || !util_streq(old->text[RELAIS_XREF_PROVENANCE], STS_PROVENANCE_MANUAL))) {
-        relais_error_set(_("%s « %s » n'a pas de correspondance manuelle"),
-                         timetable_kind_label(k), local);
+        relais_error_set(_("%s « %s » n'a pas de correspondance manuelle"), timetable_kind_label(k),
+                         local);
         rc = RELAIS_ENOTFOUND;
     }
     int64_t entity = 0;

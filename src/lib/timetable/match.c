@@ -135,8 +135,8 @@ static int add_keys(tt_matcher *m, timetable_kind k, const relais_record *r)
     case TIMETABLE_DIVISION:
     case TIMETABLE_GROUP: {
         size_t code = k == TIMETABLE_DIVISION ? RELAIS_DIVISION_CODE : RELAIS_GROUP_CODE;
-        size_t label = k == TIMETABLE_DIVISION ? RELAIS_DIVISION_LIBELLE_LONG
-                                               : RELAIS_GROUP_LIBELLE_LONG;
+        size_t label =
+            k == TIMETABLE_DIVISION ? RELAIS_DIVISION_LIBELLE_LONG : RELAIS_GROUP_LIBELLE_LONG;
         rc = add_key(m, k, 0, r->text[code], id);
         if (rc == 0) {
             rc = add_key(m, k, 1, fold(m, r->text[code]), id);
@@ -224,7 +224,7 @@ void tt_matcher_free(tt_matcher *m)
 static const char *strip_civility(const char *s)
 {
     static const char *const civ[] = {"mademoiselle ", "madame ", "monsieur ", "mlle ", "mme ",
-                                      "mr ", "m. ", "mr. ", "m "};
+                                      "mr ",           "m. ",     "mr. ",      "m "};
     for (size_t i = 0; s && i < UTIL_ARRAY_LEN(civ); i++) {
         size_t n = strlen(civ[i]);
         if (strncasecmp(s, civ[i], n) == 0) {
@@ -234,8 +234,8 @@ static const char *strip_civility(const char *s)
     return NULL;
 }
 
-int tt_match(int64_t *entity, bool *ambiguous, tt_matcher *m, timetable_kind k,
-             const char *local, const char *label)
+int tt_match(int64_t *entity, bool *ambiguous, tt_matcher *m, timetable_kind k, const char *local,
+             const char *label)
 {
     *entity = 0;
     *ambiguous = false;
@@ -328,8 +328,9 @@ const char *tt_record_label(util_arena *a, const relais_record *r, timetable_kin
     util_buf b = UTIL_BUF_INIT;
     switch (k) {
     case TIMETABLE_SUBJECT: {
-        const char *l = r->text[RELAIS_SUBJECT_LIBELLE_LONG] ? r->text[RELAIS_SUBJECT_LIBELLE_LONG]
-                                                             : r->text[RELAIS_SUBJECT_LIBELLE_COURT];
+        const char *l = r->text[RELAIS_SUBJECT_LIBELLE_LONG]
+                            ? r->text[RELAIS_SUBJECT_LIBELLE_LONG]
+                            : r->text[RELAIS_SUBJECT_LIBELLE_COURT];
         util_buf_puts(&b, l ? l : "");
         break;
     }

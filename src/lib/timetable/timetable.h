@@ -54,7 +54,10 @@ typedef struct timetable_import_options {
     const char *date; /**< ISO date of deactivations; NULL = today */
 } timetable_import_options;
 
-#define TIMETABLE_IMPORT_OPTIONS_INIT {NULL, 0, NULL, NULL}
+#define TIMETABLE_IMPORT_OPTIONS_INIT                                                              \
+    {                                                                                              \
+        NULL, 0, NULL, NULL                                                                        \
+    }
 
 typedef struct timetable_import_info {
     char uai[9];
@@ -83,8 +86,7 @@ typedef struct timetable_coverage timetable_coverage;
  * RELAIS_ENOMEM. On error the plan must be discarded.
  */
 int timetable_import_plan(timetable_import_info *info, timetable_coverage **coverage,
-                          relais_plan *plan, relais_store *s,
-                          const timetable_import_options *opts);
+                          relais_plan *plan, relais_store *s, const timetable_import_options *opts);
 
 /* ----------------------------------------------------- correspondences */
 
