@@ -45,6 +45,11 @@ contains "$WORK/.out" '"changes": 0'
 [ "$(sqlite3 hub.db "SELECT count(*) FROM xref WHERE application = 'sts'")" = 14 ] ||
     fail "identifiants STS absents du référentiel"
 
+# The same export inside a zip, as some consumers accept it: read the same, nothing changes.
+(cd "$S" && zip -q "$WORK/sts.zip" sts_emp_0771991W_2018.xml)
+expect_status 0 "$RELAIS" --db hub.db import sts --json "$WORK/sts.zip"
+contains "$WORK/.out" '"changes": 0'
+
 # Refusals: one each, status 3, nothing written, the place of the error named.
 refused 3 "relais import timetable" "$RELAIS" --db hub.db import sts "$S/open-ent-edt_case8_emp_sts.xml"
 refused 3 "relais import sts" "$RELAIS" --db hub.db import timetable "$STS"

@@ -656,6 +656,47 @@ static void test_timetable__homonyms_stay_unmatched(void **state)
     result_free(&r);
 }
 
+/* A division SIECLE alone knows (no STS-Web xref) is a hub record like any other. */
+static void test_timetable__matches_siecle_structures(void **state)
+{
+    fixture *fx = *state;
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test siecle"), 0);
+    relais_record *d = relais_record_new(fx->a, RELAIS_KIND_DIVISION);
+    d->scope_id = fx->scope;
+    relais_record_set_str(d, fx->a, RELAIS_DIVISION_CODE, "3C");
+    relais_record_set_str(d, fx->a, RELAIS_DIVISION_LIBELLE_LONG, "3EME C");
+    int64_t ref;
+    assert_int_equal(relais_plan_create(&ref, p, d), 0);
+    relais_record *x = relais_record_new(fx->a, RELAIS_KIND_XREF);
+    x->scope_id = fx->scope;
+    relais_record_set_str(x, fx->a, RELAIS_XREF_APPLICATION, "siecle");
+    relais_record_set_str(x, fx->a, RELAIS_XREF_CATEGORY, "division");
+    relais_record_set_str(x, fx->a, RELAIS_XREF_EXTERNAL_ID, "3C");
+    relais_record_set_str(x, fx->a, RELAIS_XREF_PROVENANCE, "import");
+    x->ref[RELAIS_XREF_ENTITY] = ref;
+    int64_t xref;
+    assert_int_equal(relais_plan_create(&xref, p, x), 0);
+    apply(p);
+    relais_plan_free(p);
+    const char *path = csv_doc(fx, "siecle.csv", "jour;debut;duree;matiere;classes\n"
+                                                 "1;8h;60;FRANC;3ème C\n"
+                                                 "1;9h;60;FRANC;3A\n");
+    result r = plan_tt(fx, path, 2018);
+    assert_int_equal(r.rc, 0);
+    /* Sorted by local name, byte order. */
+    const timetable_item *a3 = timetable_coverage_item(r.cov, TIMETABLE_DIVISION, 0);
+    const timetable_item *c3 = timetable_coverage_item(r.cov, TIMETABLE_DIVISION, 1);
+    assert_string_equal(c3->local, "3ème C");
+    assert_string_equal(c3->remote, "3C");
+    assert_true(c3->in_siecle);
+    assert_false(c3->in_sts);
+    assert_string_equal(a3->remote, "3A");
+    assert_true(a3->in_sts);
+    assert_false(a3->in_siecle);
+    result_free(&r);
+}
+
 /* A service listed by both STS-Web and the timetable stays while one of them lists it. */
 static void test_timetable__services_shared_with_sts(void **state)
 {
@@ -751,6 +792,7 @@ int main(void)
         T(test_timetable__csv_refusals),
         T(test_timetable__manual_maps_survive_automatic_runs),
         T(test_timetable__homonyms_stay_unmatched),
+        T(test_timetable__matches_siecle_structures),
         T(test_timetable__services_shared_with_sts),
         T(test_timetable__group_codes_sts_refuses),
         T(test_timetable__allocation_failures_are_clean),
