@@ -229,10 +229,9 @@ static bool sts_has_service(const ctx *c, int64_t structure, const char *code_ma
 }
 
 /* The crosswalk id of a service of the timetable: its own names. */
-static int service_xid(char *out, size_t cap, timetable_kind kind, const char *structure,
-                       const char *subject, const char *mod)
+static int service_xid(char *out, size_t cap, const char *structure, const char *subject,
+                       const char *mod)
 {
-    (void)kind;
     return util_snprintf(out, cap, "%s/%s/%s", structure, subject, mod ? mod : "CG");
 }
 
@@ -249,8 +248,7 @@ static int plan_services(ctx *c)
         const tt_service *sv = &c->d->services.v[i];
         char xid[512];
         int64_t ref;
-        if (service_xid(xid, sizeof xid, sv->structure_kind, sv->structure, sv->subject,
-                        sv->mod_cours) < 0 ||
+        if (service_xid(xid, sizeof xid, sv->structure, sv->subject, sv->mod_cours) < 0 ||
             util_map_get(c->service_ref, xid, strlen(xid), &ref)) {
             continue;
         }
@@ -468,9 +466,8 @@ static int plan_course(ctx *c, const tt_course *tc)
         bool is_group = tc->groups.n == 1;
         char xid[512];
         int64_t ref = 0;
-        if (service_xid(xid, sizeof xid, is_group ? TIMETABLE_GROUP : TIMETABLE_DIVISION,
-                        is_group ? tc->groups.v[0] : tc->divisions.v[0], tc->subject,
-                        tc->mod_cours) == 0 &&
+        if (service_xid(xid, sizeof xid, is_group ? tc->groups.v[0] : tc->divisions.v[0],
+                        tc->subject, tc->mod_cours) == 0 &&
             util_map_get(c->service_ref, xid, strlen(xid), &ref)) {
             r->ref[RELAIS_COURSE_SERVICE] = ref;
         }
