@@ -132,4 +132,28 @@ set -e
 grep -q "PREP_LIBELLE_DIVISION  *1 " "$WORK/check.txt" || fail "défaut libelle_division_different non vu"
 grep -q "STS_CODE_GROUPE_INVALIDE  *1 " "$WORK/check.txt" || fail "défaut code_groupe_trop_long non vu"
 grep -q "STS_NON_APPARIE  *0 " "$WORK/check.txt" || fail "éléments non appariés sur données générées"
+# With SIECLE too (once `relais import siecle` exists): the three sources share one model, each
+# name of the timetable resolves to a record both STS-Web and SIECLE list, and no source undoes
+# another's work (every re-import changes nothing).
+if "$RELAIS" --help | grep -q "^  import siecle "; then
+    expect_status 0 "$RELAIS" --db full.db init --year 2025
+    expect_status 0 "$RELAIS" --db full.db import siecle "gen/$uai"
+    expect_status 0 "$RELAIS" --db full.db import sts "gen/$uai/sts_emp_${uai}_2025.xml"
+    expect_status 0 "$RELAIS" --db full.db import timetable "gen/$uai/emp_sts_${uai}_2025.xml"
+    expect_status 0 "$RELAIS" --db full.db map list --json
+    python3 - "$WORK/.out" <<'PY' || fail "correspondances STS-Web + SIECLE incomplètes"
+import json, sys
+r = json.load(open(sys.argv[1]))
+for c in r["correspondences"]:
+    if c["kind"] in ("division", "group", "subject"):
+        assert c["in_sts"] and c["in_siecle"], c
+    assert c["entity_id"], c
+PY
+    for cmd in "import siecle gen/$uai" "import sts gen/$uai/sts_emp_${uai}_2025.xml" \
+        "import timetable gen/$uai/emp_sts_${uai}_2025.xml"; do
+        # shellcheck disable=SC2086
+        expect_status 0 "$RELAIS" --db full.db $cmd
+        contains "$WORK/.out" "0 modification(s)"
+    done
+fi
 echo "test_sts : OK"
