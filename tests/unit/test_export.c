@@ -175,7 +175,7 @@ static void test_export__oneroster_reads_back(void **state)
     assert_non_null(strstr(res.files[0].path, "OneRoster_0999999Z_2025.zip"));
     zip_content z;
     read_zip(&z, res.files[0].path);
-    size_t len;
+    size_t len = 0;
     test_csv t;
     const char *data = zip_file(&z, "manifest.csv", &len);
     test_csv_parse(&t, data, len, ',');

@@ -215,7 +215,7 @@ static int apply_create(apply_state *st, const plan_op *op, const relais_kind_in
 static int apply_update(apply_state *st, const plan_op *op, const relais_kind_info *ki)
 {
     bool restore = op->h.op == RELAIS_OP_RESTORE;
-    int64_t scope_id;
+    int64_t scope_id = 0;
     int rc = resolve_scope(&scope_id, st, op->h.scope_ref);
     if (rc == 0 && restore) {
         rc = relais_store_record_set_active(st->s, op->h.id, true, NULL, st->run_id);
@@ -262,7 +262,7 @@ static int apply_update(apply_state *st, const plan_op *op, const relais_kind_in
 
 static int apply_deactivate(apply_state *st, const plan_op *op, const relais_kind_info *ki)
 {
-    int64_t scope_id;
+    int64_t scope_id = 0;
     int rc = resolve_scope(&scope_id, st, op->h.scope_ref);
     if (rc == 0) {
         rc = relais_store_record_set_active(st->s, op->h.id, false, op->date, st->run_id);

@@ -1010,7 +1010,7 @@ int relais_store_record_insert(int64_t *id, relais_store *s, const relais_record
     bind_opt_id(s, st, 3, run_id);
     bind_opt_id(s, st, 4, run_id);
     bind_opt_id(s, st, 5, run_id);
-    int64_t new_id;
+    int64_t new_id = 0;
     rc = run_returning(&new_id, s, st);
     if (rc < 0) {
         return rc;
