@@ -8,55 +8,14 @@
 
 #include <string.h>
 
-/* Latin-9 byte of a Unicode code point, or -1 when it has none. */
-static int latin9(uint32_t cp)
-{
-    switch (cp) {
-    case 0x20AC: return 0xA4;
-    case 0x0160: return 0xA6;
-    case 0x0161: return 0xA8;
-    case 0x017D: return 0xB4;
-    case 0x017E: return 0xB8;
-    case 0x0152: return 0xBC;
-    case 0x0153: return 0xBD;
-    case 0x0178: return 0xBE;
-    case 0xA4: case 0xA6: case 0xA8: case 0xB4: case 0xB8: case 0xBC: case 0xBD: case 0xBE:
-        return -1; /* Latin-1 characters that Latin-9 replaced */
-    default: return cp < 0x100 ? (int)cp : -1;
-    }
-}
-
-/* Decode one UTF-8 sequence; returns its length (0 at the end, -1 on bad input). */
-static int utf8_next(const char *s, uint32_t *cp)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    if (p[0] == 0) {
-        return 0;
-    }
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    int n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 0;
-    if (n == 0 || !util_utf8_valid(s, (size_t)n)) {
-        return -1;
-    }
-    uint32_t v = p[0] & (0xFF >> (n + 1));
-    for (int i = 1; i < n; i++) {
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    *cp = v;
-    return n;
-}
-
 /* Characters of a UTF-8 string, or -1 when it holds a character Latin-9 cannot encode. */
 static long latin9_length(const char *s)
 {
     long n = 0;
     uint32_t cp;
     int k;
-    while ((k = utf8_next(s, &cp)) > 0) {
-        if (latin9(cp) < 0 || cp < 0x20) {
+    while ((k = util_utf8_decode(s, &cp)) > 0) {
+        if (util_latin9_byte(cp) < 0 || cp < 0x20) {
             return -1;
         }
         s += k;
@@ -266,24 +225,6 @@ void elegroupe_base_name(char out[40], const char *uai, int year, const struct t
              (unsigned)t->tm_sec % 100);
 }
 
-/* Append UTF-8 text as escaped Latin-9 bytes. */
-static void put_text(util_buf *b, const char *s)
-{
-    uint32_t cp;
-    int k;
-    while ((k = utf8_next(s, &cp)) > 0) {
-        switch (cp) {
-        case '&': util_buf_puts(b, "&amp;"); break;
-        case '<': util_buf_puts(b, "&lt;"); break;
-        case '>': util_buf_puts(b, "&gt;"); break;
-        case '"': util_buf_puts(b, "&quot;"); break;
-        case '\'': util_buf_puts(b, "&apos;"); break;
-        default: util_buf_putc(b, (char)latin9(cp)); break;
-        }
-        s += k;
-    }
-}
-
 static void element(util_buf *b, int indent, const char *name, const char *value)
 {
     if (value == NULL) {
@@ -293,7 +234,7 @@ static void element(util_buf *b, int indent, const char *name, const char *value
         util_buf_puts(b, "  ");
     }
     util_buf_printf(b, "<%s>", name);
-    put_text(b, value);
+    util_latin9_xml_append(b, value); /* validated: every character is representable */
     util_buf_printf(b, "</%s>\n", name);
 }
 

@@ -9,22 +9,15 @@
 #include <string.h>
 
 /* Decode one UTF-8 sequence at s; returns its length (1 for an invalid byte). */
+/* One code point; invalid input reads as '?' one byte at a time (generated text is valid). */
 static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 {
-    if (s[0] < 0x80) {
-        *cp = s[0];
+    int n = util_utf8_decode((const char *)s, cp);
+    if (n <= 0) {
+        *cp = '?';
         return 1;
     }
-    if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-        *cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-        *cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        return 3;
-    }
-    *cp = '?';
-    return 1;
+    return (size_t)n;
 }
 
 static void utf8_put(util_buf *b, uint32_t cp)
@@ -152,23 +145,8 @@ char *gen_aprintf(util_arena *a, const char *fmt, ...)
 /* Latin-9 byte of a code point, or '?' when it has none. */
 static unsigned char latin9(uint32_t cp)
 {
-    if (cp < 0x80) {
-        return (unsigned char)cp;
-    }
-    switch (cp) {
-    case 0x20AC: return 0xA4;
-    case 0x160: return 0xA6;
-    case 0x161: return 0xA8;
-    case 0x17D: return 0xB4;
-    case 0x17E: return 0xB8;
-    case 0x152: return 0xBC;
-    case 0x153: return 0xBD;
-    case 0x178: return 0xBE;
-    case 0xA4: case 0xA6: case 0xA8: case 0xB4: case 0xB8: case 0xBC: case 0xBD: case 0xBE:
-        return '?';
-    default:
-        return cp >= 0xA0 && cp <= 0xFF ? (unsigned char)cp : '?';
-    }
+    int byte = util_latin9_byte(cp);
+    return byte >= 0 ? (unsigned char)byte : '?';
 }
 
 void gen_xml_text(gen_out *o, const char *s, bool attr)

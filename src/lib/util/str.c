@@ -155,3 +155,77 @@ size_t util_utf8_length(const char *s)
     }
     return n;
 }
+
+int util_utf8_decode(const char *str, uint32_t *cp)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (s[0] == 0) {
+        return 0;
+    }
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    int n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    for (int i = 1; i < n; i++) {
+        if (s[i] == 0) {
+            return -1;
+        }
+    }
+    if (n == 0 || !util_utf8_valid(str, (size_t)n)) {
+        return -1;
+    }
+    uint32_t v = s[0] & (0xFF >> (n + 1));
+    for (int i = 1; i < n; i++) {
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    *cp = v;
+    return n;
+}
+
+int util_latin9_byte(uint32_t cp)
+{
+    switch (cp) {
+    case 0x20AC: return 0xA4; /* € */
+    case 0x0160: return 0xA6; /* Š */
+    case 0x0161: return 0xA8; /* š */
+    case 0x017D: return 0xB4; /* Ž */
+    case 0x017E: return 0xB8; /* ž */
+    case 0x0152: return 0xBC; /* Œ */
+    case 0x0153: return 0xBD; /* œ */
+    case 0x0178: return 0xBE; /* Ÿ */
+    /* The Latin-1 characters Latin-9 replaced. */
+    case 0xA4: case 0xA6: case 0xA8: case 0xB4: case 0xB8: case 0xBC: case 0xBD: case 0xBE:
+        return -1;
+    default: return cp < 0x100 ? (int)cp : -1;
+    }
+}
+
+bool util_latin9_xml_append(util_buf *b, const char *s)
+{
+    bool exact = true;
+    uint32_t cp;
+    int k;
+    while ((k = util_utf8_decode(s, &cp)) != 0) {
+        if (k < 0) {
+            util_buf_putc(b, '?');
+            exact = false;
+            s++;
+            continue;
+        }
+        s += k;
+        switch (cp) {
+        case '&': util_buf_puts(b, "&amp;"); break;
+        case '<': util_buf_puts(b, "&lt;"); break;
+        case '>': util_buf_puts(b, "&gt;"); break;
+        case '"': util_buf_puts(b, "&quot;"); break;
+        case '\'': util_buf_puts(b, "&apos;"); break;
+        default: {
+            int byte = util_latin9_byte(cp);
+            exact = exact && byte >= 0;
+            util_buf_putc(b, byte >= 0 ? (char)byte : '?');
+        }
+        }
+    }
+    return exact;
+}

@@ -104,6 +104,18 @@ bool util_parse_int64(const char *s, size_t len, int64_t *out);
 int util_snprintf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /** Is `s` valid UTF-8 of length len? */
 bool util_utf8_valid(const char *s, size_t len);
+/**
+ * Decode the UTF-8 sequence at s into *cp. Returns its length (1–4), 0 at the
+ * terminating NUL, or -1 on an invalid sequence.
+ */
+int util_utf8_decode(const char *s, uint32_t *cp);
+/** The ISO-8859-15 (Latin-9) byte of a code point, or -1 when Latin-9 has none. */
+int util_latin9_byte(uint32_t cp);
+/**
+ * Append UTF-8 text as Latin-9 bytes, XML-escaped (& < > " '). Characters Latin-9
+ * cannot encode become '?'; returns false when that happened (or on invalid UTF-8).
+ */
+bool util_latin9_xml_append(util_buf *b, const char *utf8);
 /** Number of characters (code points) of a UTF-8 string, for column alignment. */
 size_t util_utf8_length(const char *s);
 /** ASCII upper-case copy into the arena. */
