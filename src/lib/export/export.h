@@ -51,6 +51,31 @@ struct elegroupe_verdict;
 int export_elegroupe(export_result *res, const scope_snapshot *snap, const char *out_dir,
                      util_arena *arena, struct elegroupe_verdict **verdict);
 
+/** A group code the STS-Web upload had to change, and what it became. */
+typedef struct export_rename {
+    const char *from, *to;
+} export_rename;
+
+/** What the timetable upload left out or changed. */
+typedef struct export_sts_info {
+    size_t n_services, n_courses;
+    size_t n_unmatched;       /* courses left out: subject, teacher or structure unmatched */
+    size_t n_without_service; /* courses of several structures (no single service) left out */
+    export_rename *renames;   /* group codes shortened for STS-Web */
+    size_t n_renames;
+} export_sts_info;
+
+/**
+ * The timetable upload to STS-Web, emp_sts_<UAI>_<AAAA>.xml (EDT_STS, sts-web.md
+ * §B): the services the timetable gives each division and group, with their
+ * teachers (STS ids) and their courses, the alternations and opening hours.
+ * Only matched items are uploaded (STS-Web requires it); group codes STS-Web
+ * would refuse are shortened (unique, ≤ 8 characters) and reported in *info
+ * (allocated in `arena`).
+ */
+int export_sts(export_result *res, const scope_snapshot *snap, const char *out_dir,
+               util_arena *arena, export_sts_info *info);
+
 /* Shared by the writers. */
 
 /** Write `len` bytes to out_dir/name atomically and record it in res. */
