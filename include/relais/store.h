@@ -82,6 +82,9 @@ typedef struct relais_establishment {
     const char *type;   /* CODE_TYPE_ETAB / sigle (CLG, LYC…), may be NULL */
     const char *sector; /* PU / PR, may be NULL */
     int64_t organisation_id; /* 0 when none */
+    bool sync_enabled;       /* the partner feed serves it (when in an organisation) */
+    bool billing_enabled;    /* billing information is sent to partners */
+    const char *last_sync_at; /* last pull served (ISO UTC), NULL when never */
 } relais_establishment;
 
 /** Find by UAI (case-insensitive on the check letter). RELAIS_ENOTFOUND when absent. */
@@ -156,6 +159,10 @@ typedef struct relais_run {
     const char *started_at, *finished_at; /* ISO UTC */
     const char *sources;  /* files read, JSON array */
     const char *summary;  /* counters, JSON */
+    const char *reason;   /* quarantined: why (JSON), else NULL */
+    const char *approved_at; /* quarantined then approved: when */
+    int64_t reverts;      /* this run reverted run n° (0: none) */
+    int64_t reverted_by;  /* this run was reverted by run n° (0: none) */
 } relais_run;
 
 /** The most recent run that changed `scope_id` (0: any). RELAIS_ENOTFOUND when none. */
@@ -212,6 +219,202 @@ int relais_store_record_set_active(relais_store *s, int64_t id, bool active, con
                                    int64_t run_id);
 /** Record that run `run_id` saw the record again (crosswalk last seen). */
 int relais_store_record_touch(relais_store *s, int64_t id, int64_t run_id);
+
+/* ------------------------------------------------------ journal, more */
+
+/** Changes made by run `run_id`, in seq order (reverse: newest first). */
+int relais_store_run_changes_foreach(relais_store *s, int64_t run_id, bool reverse,
+                                     relais_change_cb cb, void *payload);
+/** Number of journal changes made by run `run_id`. */
+int relais_store_run_change_count(size_t *n, relais_store *s, int64_t run_id);
+/**
+ * Changes with after_seq < seq <= up_to_seq (up_to_seq 0: no bound) in any of
+ * the n_scopes scopes, in seq order, at most `limit` (0: no limit).
+ */
+int relais_store_change_foreach_scopes(relais_store *s, int64_t after_seq, int64_t up_to_seq,
+                                       const int64_t *scope_ids, size_t n_scopes, size_t limit,
+                                       relais_change_cb cb, void *payload);
+/** Highest change seq of one scope (0 when none). */
+int relais_store_change_last_seq_scope(int64_t *seq, relais_store *s, int64_t scope_id);
+/** Highest change seq of one entity (record, establishment or scope; 0 when none). */
+int relais_store_change_last_seq_entity(int64_t *seq, relais_store *s, int64_t entity_id);
+
+/**
+ * Active records of `kind` in `scope_id` with id > after_id, in id order, at
+ * most `limit` (0: no limit). Records are valid during the call only.
+ */
+int relais_store_record_page(relais_store *s, relais_kind kind, int64_t scope_id,
+                             int64_t after_id, size_t limit, relais_record_cb cb, void *payload);
+
+/** Runs, newest first; scope_id 0 = all, status NULL = any, limit 0 = no limit. */
+int relais_store_run_foreach(relais_store *s, int64_t scope_id, const char *status, size_t limit,
+                             int (*cb)(const relais_run *r, void *payload), void *payload);
+/** UAIs of the scopes a run concerns, comma-separated ("" when none), in arena. */
+int relais_store_run_uais(const char **out, relais_store *s, struct util_arena *arena,
+                          int64_t run_id);
+/**
+ * Change a run's status from `from` to `to` (RELAIS_ECONFLICT when it was not
+ * `from`); reverted_by > 0 links the run to its revert; approved sets approved_at.
+ */
+int relais_store_run_transition(relais_store *s, int64_t run_id, const char *from, const char *to,
+                                int64_t reverted_by, bool approved);
+/** Record why a run was quarantined (JSON) and which run it reverts (0: none). */
+int relais_store_run_set_links(relais_store *s, int64_t run_id, const char *reason,
+                               int64_t reverts);
+/** Keep / read / drop the serialized plan of a quarantined run. */
+int relais_store_run_plan_put(relais_store *s, int64_t run_id, int64_t base_seq, const void *data,
+                              size_t len);
+/** *data is allocated with util_malloc (caller frees). RELAIS_ENOTFOUND when none. */
+int relais_store_run_plan_get(void **data, size_t *len, int64_t *base_seq, relais_store *s,
+                              int64_t run_id);
+int relais_store_run_plan_delete(relais_store *s, int64_t run_id);
+
+/* ------------------------------------------ organisations and sync keys */
+
+/** A group of establishments sharing a partner feed (an OGEC, a network). */
+typedef struct relais_organisation {
+    int64_t id;
+    const char *name;
+    const char *categories;  /* data categories of the feed, comma-separated */
+    int max_uais;            /* establishments one URL may name (1..6) */
+    int up_to_date_status;   /* 204, or 200 (explicit status in a body) */
+    const char *created_at;
+} relais_organisation;
+
+typedef int (*relais_organisation_cb)(const relais_organisation *o, void *payload);
+
+int relais_store_org_insert(int64_t *id, relais_store *s, const char *name);
+/** By name (exact). RELAIS_ENOTFOUND when absent. */
+int relais_store_org_find(relais_organisation **out, relais_store *s, struct util_arena *arena,
+                          const char *name);
+int relais_store_org_get(relais_organisation **out, relais_store *s, struct util_arena *arena,
+                         int64_t id);
+/** Every organisation, by name. */
+int relais_store_org_foreach(relais_store *s, relais_organisation_cb cb, void *payload);
+/** Write categories, max_uais and up_to_date_status of o (found by o->id). */
+int relais_store_org_update(relais_store *s, const relais_organisation *o);
+/** Establishments of an organisation, by UAI. */
+int relais_store_org_establishments(relais_store *s, int64_t org_id, relais_establishment_cb cb,
+                                    void *payload);
+/** Attach an establishment to an organisation (0: detach). */
+int relais_store_establishment_set_org(relais_store *s, int64_t establishment_id, int64_t org_id);
+/** Synchronisation / billing switches; a negative value keeps the current one. */
+int relais_store_establishment_set_switches(relais_store *s, int64_t establishment_id, int sync,
+                                            int billing);
+/** Note a pull served for this establishment at `at` (keeps the latest). */
+int relais_store_establishment_synced(relais_store *s, const char *uai, const char *at);
+
+typedef struct relais_sync_key {
+    int64_t id;
+    int64_t organisation_id;
+    const char *hash;       /* hex BLAKE2b-256 of the key */
+    const char *hint;       /* last four characters of the key */
+    const char *created_at;
+    const char *revoked_at; /* NULL while valid */
+    const char *last_used_at;
+    int64_t replaces;       /* the key it replaced by rotation (0: none) */
+} relais_sync_key;
+
+typedef int (*relais_sync_key_cb)(const relais_sync_key *k, void *payload);
+
+int relais_store_key_insert(int64_t *id, relais_store *s, int64_t org_id, const char *hash,
+                            const char *hint, int64_t replaces);
+/** Revoke (idempotent). */
+int relais_store_key_revoke(relais_store *s, int64_t key_id);
+/** Keys of an organisation (every one, or only valid ones), oldest first. */
+int relais_store_key_foreach(relais_store *s, int64_t org_id, bool valid_only,
+                             relais_sync_key_cb cb, void *payload);
+/** Note that a key was used at `at` (keeps the latest). */
+int relais_store_key_used(relais_store *s, int64_t key_id, const char *at);
+
+/* ------------------------------------------------------------ the feed */
+
+/**
+ * Where one partner (key) stands in the feed of one set of establishments
+ * (sorted UAIs joined by "_") for one school year. See
+ * docs/internals/serve.md for the protocol; positions of the full picture
+ * are integers (kind << 56 | scope index << 52 | id).
+ */
+typedef struct relais_feed_cursor {
+    int64_t id;
+    int64_t key_id;
+    const char *uais;
+    int year;
+    const char *categories; /* categories when the current picture started */
+    bool full;              /* phase: true = full picture, false = changes */
+    int64_t base_seq;       /* journal position when the full picture started */
+    int64_t acked_pos;      /* full picture: acknowledged up to this position */
+    int64_t acked_seq;      /* changes: acknowledged up to this seq */
+    int64_t batch;          /* number of the last batch handed out */
+    bool pending;           /* batch `batch` awaits its acknowledgement */
+    int64_t end_pos;        /* pending full-picture batch: last position */
+    int64_t end_seq;        /* pending changes batch: last seq */
+    int64_t read_seq;       /* pending full-picture batch: journal position when read */
+    bool end_last;          /* the pending batch ends the full picture */
+    int64_t n_items;        /* items in the pending batch */
+    bool delivered;         /* the pending batch was sent completely */
+    int64_t delivery;       /* times the pending batch was sent */
+} relais_feed_cursor;
+
+/** RELAIS_ENOTFOUND when the cursor does not exist yet. */
+int relais_store_cursor_get(relais_feed_cursor **out, relais_store *s, struct util_arena *arena,
+                            int64_t key_id, const char *uais, int year);
+int relais_store_cursor_insert(int64_t *id, relais_store *s, const relais_feed_cursor *c);
+/** Write every field of c (found by c->id). */
+int relais_store_cursor_update(relais_store *s, const relais_feed_cursor *c);
+/** Mark batch `batch` (delivery n° `delivery`) of a cursor as completely sent. */
+int relais_store_cursor_delivered(relais_store *s, int64_t cursor_id, int64_t batch,
+                                  int64_t delivery);
+/** Give the cursors of key `from` to key `to` (rotation). */
+int relais_store_cursor_move_key(relais_store *s, int64_t from, int64_t to);
+/** Add an acknowledged full-picture page; read the pages in position order; drop them. */
+int relais_store_feed_page_add(relais_store *s, int64_t cursor_id, int64_t end_pos,
+                               int64_t read_seq);
+int relais_store_feed_page_foreach(relais_store *s, int64_t cursor_id,
+                                   int (*cb)(int64_t end_pos, int64_t read_seq, void *payload),
+                                   void *payload);
+int relais_store_feed_page_clear(relais_store *s, int64_t cursor_id);
+
+/** One pull served to a partner. */
+typedef struct relais_pull {
+    int64_t organisation_id;
+    int64_t key_id;
+    const char *uais;
+    const char *at;    /* ISO UTC */
+    int status;        /* HTTP status */
+    const char *phase; /* "full", "changes", or NULL */
+    int64_t batch;
+    int64_t n_changes;
+} relais_pull;
+
+int relais_store_pull_insert(relais_store *s, const relais_pull *p);
+/** Pulls of an organisation (0: all), newest first, at most limit (0: all). */
+int relais_store_pull_foreach(relais_store *s, int64_t org_id, size_t limit,
+                              int (*cb)(const relais_pull *p, void *payload), void *payload);
+
+/* ------------------------------------------------------ safety thresholds */
+
+/** A threshold row: -1 means "no limit". establishment_id 0 = every establishment. */
+typedef struct relais_threshold {
+    int64_t establishment_id;
+    const char *uai; /* NULL for every establishment */
+    relais_kind kind;
+    int max_percent;
+    int64_t max_count;
+} relais_threshold;
+
+/**
+ * The configured threshold for (establishment, kind): the establishment's row,
+ * else the row for every establishment. RELAIS_ENOTFOUND when neither exists.
+ */
+int relais_store_threshold_get(relais_threshold *out, relais_store *s, int64_t establishment_id,
+                               relais_kind kind);
+int relais_store_threshold_set(relais_store *s, int64_t establishment_id, relais_kind kind,
+                               int max_percent, int64_t max_count);
+int relais_store_threshold_delete(relais_store *s, int64_t establishment_id, relais_kind kind);
+int relais_store_threshold_foreach(relais_store *s,
+                                   int (*cb)(const relais_threshold *t, void *payload),
+                                   void *payload);
 
 #ifdef __cplusplus
 }

@@ -45,6 +45,8 @@ typedef struct store_driver {
     int (*bind_text)(store_stmt *st, int idx, const char *text, size_t len);
     int (*bind_int64)(store_stmt *st, int idx, int64_t value);
     int (*bind_null)(store_stmt *st, int idx);
+    /* Bind bytes (may contain NULs) as a binary value. */
+    int (*bind_blob)(store_stmt *st, int idx, const void *data, size_t len);
     /* 1: a row is available; 0: done; < 0: error (message set). */
     int (*step)(store_stmt *st);
     /* Make the statement reusable (clears bindings). */
@@ -53,6 +55,8 @@ typedef struct store_driver {
     const char *(*column_text)(store_stmt *st, int col, size_t *len);
     int64_t (*column_int64)(store_stmt *st, int col);
     bool (*column_is_null)(store_stmt *st, int col);
+    /* Binary column; NULL for SQL NULL or an empty value. Valid until the next step/reset. */
+    const void *(*column_blob)(store_stmt *st, int col, size_t *len);
 } store_driver;
 
 extern const store_driver store_sqlite_driver;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "store_internal.h"
 #include "util/util.h"
 
 /* Statements prepared once per store and reused. */
@@ -59,14 +60,19 @@ struct relais_store {
     bool in_transaction;
     store_stmt *st[ST_COUNT_];
     kind_statements kinds[RELAIS_KIND_COUNT];
+    /* Statements of the other files of the module (store_internal.h), keyed by their SQL. */
+    struct {
+        const void *key;
+        store_stmt *st;
+    } cached[STORE_CACHED_MAX];
+    size_t n_cached;
 };
 
 static const char *const fixed_sql[ST_COUNT_] = {
     [ST_SETTING_GET] = "SELECT value FROM setting WHERE key = ?",
     [ST_SETTING_SET] = "INSERT INTO setting (key, value) VALUES (?, ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    [ST_ETAB_FIND] = "SELECT id, uai, name, type, sector, COALESCE(organisation_id, 0) "
-                     "FROM establishment WHERE uai = ?",
+    [ST_ETAB_FIND] = "SELECT " STORE_ETAB_COLUMNS " FROM establishment WHERE uai = ?",
     [ST_ETAB_INSERT] = "INSERT INTO establishment (uai, name, type, sector, created_at) "
                        "VALUES (?, ?, ?, ?, ?) RETURNING id",
     [ST_ETAB_UPDATE] = "UPDATE establishment SET name = ?, type = ?, sector = ? WHERE id = ?",
@@ -90,12 +96,10 @@ static const char *const fixed_sql[ST_COUNT_] = {
     [ST_RUN_INSERT] = "INSERT INTO run (command, status, started_at, sources) "
                       "VALUES (?, ?, ?, ?) RETURNING id",
     [ST_RUN_FINISH] = "UPDATE run SET status = ?, summary = ?, finished_at = ? WHERE id = ?",
-    [ST_RUN_GET] = "SELECT id, command, status, started_at, finished_at, sources, summary "
-                   "FROM run WHERE id = ?",
-    [ST_RUN_LAST] = "SELECT id, command, status, started_at, finished_at, sources, summary "
-                    "FROM run ORDER BY id DESC LIMIT 1",
-    [ST_RUN_LAST_SCOPE] = "SELECT r.id, r.command, r.status, r.started_at, r.finished_at, "
-                          "r.sources, r.summary FROM run_scope rs JOIN run r ON r.id = rs.run_id "
+    [ST_RUN_GET] = "SELECT " STORE_RUN_COLUMNS " FROM run r WHERE r.id = ?",
+    [ST_RUN_LAST] = "SELECT " STORE_RUN_COLUMNS " FROM run r ORDER BY r.id DESC LIMIT 1",
+    [ST_RUN_LAST_SCOPE] = "SELECT " STORE_RUN_COLUMNS " FROM run_scope rs "
+                          "JOIN run r ON r.id = rs.run_id "
                           "WHERE rs.scope_id = ? ORDER BY r.id DESC LIMIT 1",
     [ST_RUN_SCOPE_ADD] = "INSERT INTO run_scope (run_id, scope_id, summary) VALUES (?, ?, ?) "
                          "ON CONFLICT (run_id, scope_id) DO UPDATE SET summary = excluded.summary",
@@ -351,6 +355,9 @@ void relais_store_close(relais_store *s)
             s->drv->finalize(s->st[i]);
         }
     }
+    for (size_t i = 0; i < s->n_cached; i++) {
+        s->drv->finalize(s->cached[i].st);
+    }
     for (int k = 0; k < RELAIS_KIND_COUNT; k++) {
         kind_statements *ks = &s->kinds[k];
         s->drv->finalize(ks->find);
@@ -505,8 +512,8 @@ int relais_store_current_year(int *year, relais_store *s)
 
 /* ------------------------------------------------------ establishments */
 
-static int read_establishment(relais_establishment **out, relais_store *s, store_stmt *st,
-                              util_arena *arena)
+int store_read_establishment(relais_establishment **out, relais_store *s, store_stmt *st,
+                             util_arena *arena)
 {
     relais_establishment *e = util_arena_alloc(arena, sizeof *e);
     if (e == NULL) {
@@ -518,12 +525,15 @@ static int read_establishment(relais_establishment **out, relais_store *s, store
     e->type = col_dup(s, st, 3, arena);
     e->sector = col_dup(s, st, 4, arena);
     e->organisation_id = s->drv->column_int64(st, 5);
+    e->sync_enabled = s->drv->column_int64(st, 6) != 0;
+    e->billing_enabled = s->drv->column_int64(st, 7) != 0;
+    e->last_sync_at = col_dup(s, st, 8, arena);
     *out = e;
     return e->uai ? 0 : RELAIS_ENOMEM;
 }
 
 /* UAIs are stored with an upper-case check letter. */
-static void normalise_uai(char out[9], const char *uai)
+void store_normalise_uai(char out[9], const char *uai)
 {
     size_t i = 0;
     for (; uai[i] && i < 8; i++) {
@@ -542,11 +552,11 @@ int relais_store_establishment_find(relais_establishment **out, relais_store *s,
         return rc;
     }
     char norm[9];
-    normalise_uai(norm, uai);
+    store_normalise_uai(norm, uai);
     bind_str(s, st, 1, norm);
     rc = s->drv->step(st);
     if (rc == 1) {
-        rc = read_establishment(out, s, st, arena);
+        rc = store_read_establishment(out, s, st, arena);
     } else if (rc == 0) {
         relais_error_set(_("établissement %s inconnu du hub"), norm);
         rc = RELAIS_ENOTFOUND;
@@ -559,8 +569,7 @@ int relais_store_establishment_foreach(relais_store *s, relais_establishment_cb 
 {
     store_stmt *st;
     int rc = s->drv->prepare(&st, s->db,
-                             "SELECT id, uai, name, type, sector, COALESCE(organisation_id, 0) "
-                             "FROM establishment ORDER BY uai");
+                             "SELECT " STORE_ETAB_COLUMNS " FROM establishment ORDER BY uai");
     if (rc < 0) {
         return rc;
     }
@@ -569,7 +578,7 @@ int relais_store_establishment_foreach(relais_store *s, relais_establishment_cb 
     while (rc == 0 && (rc = s->drv->step(st)) == 1) {
         relais_establishment *e;
         util_arena_reset(a);
-        rc = read_establishment(&e, s, st, a);
+        rc = store_read_establishment(&e, s, st, a);
         if (rc == 0) {
             rc = cb(e, payload);
         }
@@ -604,7 +613,7 @@ int relais_store_establishment_insert(int64_t *id, relais_store *s, const char *
         return rc;
     }
     char norm[9], now[21];
-    normalise_uai(norm, uai);
+    store_normalise_uai(norm, uai);
     util_now_iso(now);
     bind_str(s, st, 1, norm);
     bind_str(s, st, 2, name);
@@ -658,7 +667,7 @@ int relais_store_scope_find(relais_scope **out, relais_store *s, util_arena *are
         return rc;
     }
     char norm[9];
-    normalise_uai(norm, uai);
+    store_normalise_uai(norm, uai);
     bind_str(s, st, 1, norm);
     s->drv->bind_int64(st, 2, year);
     rc = s->drv->step(st);
@@ -723,7 +732,7 @@ int relais_store_scope_set_calendar(relais_store *s, int64_t scope_id, const rel
 /* ------------------------------------------------------------- records */
 
 /* "t.id, t.scope_id, e.is_active, e.deactivated_on, t.<field>…" */
-static int append_select(util_buf *b, const relais_kind_info *ki)
+int store_append_select(util_buf *b, const relais_kind_info *ki)
 {
     util_buf_puts(b, "SELECT t.id, t.scope_id, e.is_active, e.deactivated_on");
     for (size_t f = 0; f < ki->n_fields; f++) {
@@ -735,7 +744,7 @@ static int append_select(util_buf *b, const relais_kind_info *ki)
 
 #define SELECT_FIXED_COLUMNS 4
 
-static int prepare_built(store_stmt **out, relais_store *s, util_buf *b)
+int store_prepare_built(store_stmt **out, relais_store *s, util_buf *b)
 {
     if (b->failed) {
         util_buf_free(b);
@@ -751,7 +760,7 @@ static int kind_find_stmt(store_stmt **out, relais_store *s, const relais_kind_i
     kind_statements *ks = &s->kinds[ki->kind];
     if (ks->find == NULL) {
         util_buf b = UTIL_BUF_INIT;
-        append_select(&b, ki);
+        store_append_select(&b, ki);
         util_buf_puts(&b, " WHERE t.scope_id = ?");
         for (size_t i = 0; i < ki->n_key; i++) {
             const relais_field *f = &ki->fields[ki->key[i]];
@@ -761,7 +770,7 @@ static int kind_find_stmt(store_stmt **out, relais_store *s, const relais_kind_i
                 util_buf_printf(&b, " AND t.%s = ?", f->name);
             }
         }
-        int rc = prepare_built(&ks->find, s, &b);
+        int rc = store_prepare_built(&ks->find, s, &b);
         if (rc < 0) {
             return rc;
         }
@@ -775,9 +784,9 @@ static int kind_get_stmt(store_stmt **out, relais_store *s, const relais_kind_in
     kind_statements *ks = &s->kinds[ki->kind];
     if (ks->get == NULL) {
         util_buf b = UTIL_BUF_INIT;
-        append_select(&b, ki);
+        store_append_select(&b, ki);
         util_buf_puts(&b, " WHERE t.id = ?");
-        int rc = prepare_built(&ks->get, s, &b);
+        int rc = store_prepare_built(&ks->get, s, &b);
         if (rc < 0) {
             return rc;
         }
@@ -787,8 +796,8 @@ static int kind_get_stmt(store_stmt **out, relais_store *s, const relais_kind_in
 }
 
 /* Build a record from the current row of a statement made by append_select. */
-static int read_record(relais_record **out, relais_store *s, store_stmt *st,
-                       const relais_kind_info *ki, util_arena *arena)
+int store_read_record(relais_record **out, relais_store *s, store_stmt *st,
+                      const relais_kind_info *ki, util_arena *arena)
 {
     relais_record *r = relais_record_new(arena, ki->kind);
     if (r == NULL) {
@@ -837,7 +846,7 @@ int relais_store_record_find(relais_record **out, relais_store *s, util_arena *a
     }
     rc = s->drv->step(st);
     if (rc == 1) {
-        rc = read_record(out, s, st, ki, arena);
+        rc = store_read_record(out, s, st, ki, arena);
     } else if (rc == 0) {
         rc = RELAIS_ENOTFOUND;
     }
@@ -860,7 +869,7 @@ int relais_store_record_get(relais_record **out, relais_store *s, util_arena *ar
     s->drv->bind_int64(st, 1, id);
     rc = s->drv->step(st);
     if (rc == 1) {
-        rc = read_record(out, s, st, ki, arena);
+        rc = store_read_record(out, s, st, ki, arena);
     } else if (rc == 0) {
         relais_error_set(_("enregistrement %s %lld introuvable"), ki->name, (long long)id);
         rc = RELAIS_ENOTFOUND;
@@ -907,7 +916,7 @@ int relais_store_record_foreach(relais_store *s, relais_kind kind, int64_t scope
         return 0;
     }
     util_buf b = UTIL_BUF_INIT;
-    append_select(&b, ki);
+    store_append_select(&b, ki);
     util_buf_puts(&b, scope_id > 0 ? " WHERE t.scope_id = ?" : " WHERE ? = 0");
     if (which == RELAIS_ACTIVE) {
         util_buf_puts(&b, " AND e.is_active = 1");
@@ -916,7 +925,7 @@ int relais_store_record_foreach(relais_store *s, relais_kind kind, int64_t scope
     }
     util_buf_puts(&b, " ORDER BY t.id");
     store_stmt *st;
-    int rc = prepare_built(&st, s, &b);
+    int rc = store_prepare_built(&st, s, &b);
     if (rc < 0) {
         return rc;
     }
@@ -926,7 +935,7 @@ int relais_store_record_foreach(relais_store *s, relais_kind kind, int64_t scope
     while (rc == 0 && (rc = s->drv->step(st)) == 1) {
         relais_record *r;
         util_arena_reset(a);
-        rc = read_record(&r, s, st, ki, a);
+        rc = store_read_record(&r, s, st, ki, a);
         if (rc == 0) {
             rc = cb(r, payload);
         }
@@ -1027,7 +1036,7 @@ int relais_store_record_insert(int64_t *id, relais_store *s, const relais_record
             util_buf_puts(&b, ", ?");
         }
         util_buf_puts(&b, ")");
-        rc = prepare_built(&ks->insert, s, &b);
+        rc = store_prepare_built(&ks->insert, s, &b);
         if (rc < 0) {
             return rc;
         }
@@ -1070,7 +1079,7 @@ int relais_store_record_set_field(relais_store *s, relais_kind kind, int64_t id,
     if (ks->set_field[field] == NULL) {
         util_buf b = UTIL_BUF_INIT;
         util_buf_printf(&b, "UPDATE %s SET %s = ? WHERE id = ?", ki->table, ki->fields[field].name);
-        rc = prepare_built(&ks->set_field[field], s, &b);
+        rc = store_prepare_built(&ks->set_field[field], s, &b);
         if (rc < 0) {
             return rc;
         }
@@ -1123,7 +1132,7 @@ int relais_store_record_touch(relais_store *s, int64_t id, int64_t run_id)
 
 /* -------------------------------------------------------------- journal */
 
-static int read_run(relais_run **out, relais_store *s, store_stmt *st, util_arena *arena)
+int store_read_run(relais_run **out, relais_store *s, store_stmt *st, util_arena *arena)
 {
     relais_run *r = util_arena_alloc(arena, sizeof *r);
     if (r == NULL) {
@@ -1136,6 +1145,10 @@ static int read_run(relais_run **out, relais_store *s, store_stmt *st, util_aren
     r->finished_at = col_dup(s, st, 4, arena);
     r->sources = col_dup(s, st, 5, arena);
     r->summary = col_dup(s, st, 6, arena);
+    r->reason = col_dup(s, st, 7, arena);
+    r->approved_at = col_dup(s, st, 8, arena);
+    r->reverts = s->drv->column_int64(st, 9);
+    r->reverted_by = s->drv->column_int64(st, 10);
     *out = r;
     return 0;
 }
@@ -1152,7 +1165,7 @@ int relais_store_run_last(relais_run **out, relais_store *s, util_arena *arena, 
     }
     rc = s->drv->step(st);
     if (rc == 1) {
-        rc = read_run(out, s, st, arena);
+        rc = store_read_run(out, s, st, arena);
     } else if (rc == 0) {
         rc = RELAIS_ENOTFOUND;
     }
@@ -1170,7 +1183,7 @@ int relais_store_run_get(relais_run **out, relais_store *s, util_arena *arena, i
     s->drv->bind_int64(st, 1, run_id);
     rc = s->drv->step(st);
     if (rc == 1) {
-        rc = read_run(out, s, st, arena);
+        rc = store_read_run(out, s, st, arena);
     } else if (rc == 0) {
         relais_error_set(_("exécution %lld introuvable"), (long long)run_id);
         rc = RELAIS_ENOTFOUND;
@@ -1294,7 +1307,7 @@ int relais_store_change_foreach(relais_store *s, int64_t after_seq, int64_t scop
         util_buf_printf(&b, " LIMIT %zu", limit);
     }
     store_stmt *st;
-    int rc = prepare_built(&st, s, &b);
+    int rc = store_prepare_built(&st, s, &b);
     if (rc < 0) {
         return rc;
     }
@@ -1317,4 +1330,54 @@ int relais_store_change_last_seq(int64_t *seq, relais_store *s)
     }
     s->drv->reset(st);
     return rc;
+}
+
+/* ------------------------------------------ internal (store_internal.h) */
+
+const store_driver *store_drv(const relais_store *s)
+{
+    return s->drv;
+}
+
+store_db *store_handle(relais_store *s)
+{
+    return s->db;
+}
+
+bool store_cached_find(store_stmt **out, relais_store *s, const void *key)
+{
+    for (size_t i = 0; i < s->n_cached; i++) {
+        if (s->cached[i].key == key) {
+            *out = s->cached[i].st;
+            return true;
+        }
+    }
+    return false;
+}
+
+int store_cached_add(store_stmt **out, relais_store *s, const void *key, const char *sql)
+{
+    if (s->n_cached == STORE_CACHED_MAX) {
+        /* Never expected (a fixed set of statements): fail rather than grow without bound. */
+        relais_error_set("%s", _("trop de requêtes préparées"));
+        return RELAIS_EDB;
+    }
+    store_stmt *st;
+    int rc = s->drv->prepare(&st, s->db, sql);
+    if (rc < 0) {
+        return rc;
+    }
+    s->cached[s->n_cached].key = key;
+    s->cached[s->n_cached].st = st;
+    s->n_cached++;
+    *out = st;
+    return 0;
+}
+
+int store_cached(store_stmt **out, relais_store *s, const char *sql)
+{
+    if (store_cached_find(out, s, sql)) {
+        return 0;
+    }
+    return store_cached_add(out, s, sql, sql);
 }

@@ -226,6 +226,15 @@ static int sq_bind_null(store_stmt *s, int idx)
     return bind_result(s, sqlite3_bind_null(s->st, idx));
 }
 
+static int sq_bind_blob(store_stmt *s, int idx, const void *data, size_t len)
+{
+    if (len > (size_t)INT32_MAX) {
+        relais_error_set("%s", _("valeur binaire trop grande pour la base"));
+        return RELAIS_EINVALID;
+    }
+    return bind_result(s, sqlite3_bind_blob(s->st, idx, data, (int)len, SQLITE_TRANSIENT));
+}
+
 static int sq_step(store_stmt *s)
 {
     int rc = sqlite3_step(s->st);
@@ -267,6 +276,13 @@ static bool sq_column_is_null(store_stmt *s, int col)
     return sqlite3_column_type(s->st, col) == SQLITE_NULL;
 }
 
+static const void *sq_column_blob(store_stmt *s, int col, size_t *len)
+{
+    const void *b = sqlite3_column_blob(s->st, col);
+    *len = b ? (size_t)sqlite3_column_bytes(s->st, col) : 0;
+    return b;
+}
+
 const store_driver store_sqlite_driver = {
     .name = "sqlite",
     .schema_prefix = "src/lib/store/schema/sqlite/",
@@ -286,9 +302,11 @@ const store_driver store_sqlite_driver = {
     .bind_text = sq_bind_text,
     .bind_int64 = sq_bind_int64,
     .bind_null = sq_bind_null,
+    .bind_blob = sq_bind_blob,
     .step = sq_step,
     .reset = sq_reset,
     .column_text = sq_column_text,
     .column_int64 = sq_column_int64,
     .column_is_null = sq_column_is_null,
+    .column_blob = sq_column_blob,
 };
