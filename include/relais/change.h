@@ -200,6 +200,81 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p);
 /** Summary of the counters as a JSON object (caller frees with util_free). */
 char *relais_plan_summary_json(const relais_plan *p, size_t scope_index);
 
+/* ------------------------------------------------------ safety on apply */
+
+/*
+ * Safety thresholds: an import that would deactivate too many records of one
+ * kind in one establishment is not applied but kept in quarantine, until a
+ * person approves it (relais_run_approve) — or runs the import again once the
+ * source is fixed. Thresholds are configured per establishment and kind
+ * (relais_store_threshold_set); without configuration, students and guardians
+ * use the defaults below and other kinds have no limit.
+ */
+#define RELAIS_THRESHOLD_DEFAULT_PERCENT 10 /* more than 10 % of the active records */
+#define RELAIS_THRESHOLD_DEFAULT_COUNT 200  /* or more than 200 records, in one run */
+
+/**
+ * The threshold in force for (establishment, kind): the establishment's row,
+ * else the row for every establishment, else the built-in default. -1 = no limit.
+ */
+int relais_threshold_effective(relais_threshold *out, relais_store *s, int64_t establishment_id,
+                               relais_kind kind);
+
+/** One threshold a plan exceeds: in one scope of the plan, for one kind. */
+typedef struct relais_breach {
+    size_t scope_index;
+    const char *uai;    /* borrowed from the plan */
+    int year;
+    relais_kind kind;
+    size_t deactivated; /* planned deactivations */
+    size_t active;      /* active records before the run */
+    int max_percent;    /* the threshold exceeded (-1: none) */
+    int64_t max_count;
+} relais_breach;
+
+/**
+ * Check the plan's deactivations against the thresholds in force.
+ * *breaches receives an array of *n_breaches entries (caller frees with
+ * util_free; NULL when none).
+ */
+int relais_plan_check(relais_breach **breaches, size_t *n_breaches, relais_plan *p);
+
+/**
+ * Keep the plan instead of applying it: one transaction records a run with
+ * status "quarantined", why (the breaches, JSON), its counters, and the
+ * serialized plan. Nothing of the model changes and the journal gets no entry.
+ * *run_id receives the run's number.
+ */
+int relais_plan_quarantine(int64_t *run_id, relais_plan *p, const relais_breach *breaches,
+                           size_t n_breaches);
+
+/** The plan kept by quarantined run `run_id` (caller frees), e.g. to show it. */
+int relais_run_plan_load(relais_plan **out, relais_store *s, int64_t run_id);
+
+/**
+ * Apply the plan of quarantined run `run_id`: in one transaction the run
+ * becomes "applied" (approved_at set) and its changes enter the journal under
+ * its number. Refused with RELAIS_ECONFLICT when the run is not quarantined or
+ * when an establishment or year of the plan changed since the plan was made
+ * (run the import again instead).
+ */
+int relais_run_approve(relais_store *s, int64_t run_id);
+
+/**
+ * Build the plan that undoes applied run `run_id`, from its journal entries in
+ * reverse order: created records are deactivated, updated fields get their old
+ * values back, deactivated records are restored, restored records are
+ * deactivated again. A field changed by a later run keeps its current value
+ * (warning REVERT_CONFLIT); establishments and years created by the run are
+ * kept. Applying the plan (relais_plan_apply) records a new run "runs revert
+ * N" whose changes reach partners through the feed like any other, and marks
+ * run N "reverted". Caller frees the plan.
+ */
+int relais_run_revert_plan(relais_plan **out, relais_store *s, int64_t run_id);
+
+/** The run a plan reverts (0: none). */
+int64_t relais_plan_reverts(const relais_plan *p);
+
 #ifdef __cplusplus
 }
 #endif

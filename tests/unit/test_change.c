@@ -312,6 +312,287 @@ static void test_change__allocation_failures_are_clean(void **state)
     }
 }
 
+/* ------------------------------------------- safety: thresholds, quarantine, revert */
+
+#define SAFE_UAI "0888888Y"
+
+static int setup_safety(void **state)
+{
+    static fixture fx;
+    fx.path = test_path_join(test_tmpdir("change-safety"), "hub.db");
+    assert_int_equal(relais_store_open(&fx.s, fx.path, RELAIS_STORE_CREATE), 0);
+    assert_int_equal(util_arena_new(&fx.a, 0), 0);
+    *state = &fx;
+    return 0;
+}
+
+/*
+ * Students n° first..last (eleve_id 5000 + i, surname "NOM<i><suffix>") are the
+ * whole list: the others are deactivated.
+ */
+static relais_plan *plan_range(fixture *fx, int first, int last, const char *suffix)
+{
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test import"), 0);
+    relais_scope_spec spec = {.uai = SAFE_UAI, .year = 2025};
+    int64_t scope;
+    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
+    util_idset *seen;
+    assert_int_equal(util_idset_new(&seen), 0);
+    for (int i = first; i <= last; i++) {
+        util_arena_reset(fx->a);
+        char id[16], nom[32];
+        snprintf(id, sizeof id, "%d", 5000 + i);
+        snprintf(nom, sizeof nom, "NOM%d%s", i, suffix);
+        relais_record *r = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+        r->scope_id = scope;
+        relais_record_set_str(r, fx->a, RELAIS_STUDENT_ELEVE_ID, id);
+        relais_record_set_str(r, fx->a, RELAIS_STUDENT_NOM_DE_FAMILLE, nom);
+        relais_record *old = NULL;
+        int rc = scope > 0 ? relais_store_record_find(&old, fx->s, fx->a, r) : RELAIS_ENOTFOUND;
+        if (rc == RELAIS_ENOTFOUND) {
+            int64_t ref;
+            assert_int_equal(relais_plan_create(&ref, p, r), 0);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(relais_plan_update(NULL, p, old, r, RELAIS_FG_ALL), 0);
+            util_idset_add(seen, old->id);
+        }
+    }
+    if (scope > 0) {
+        absent_ctx c = {p, seen, "2025-10-20"};
+        assert_int_equal(relais_store_record_foreach(fx->s, RELAIS_KIND_STUDENT, scope,
+                                                     RELAIS_ACTIVE, deactivate_absent, &c),
+                         0);
+    }
+    util_idset_free(seen);
+    return p;
+}
+
+static size_t active_students(fixture *fx)
+{
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, SAFE_UAI, 2025), 0);
+    size_t n;
+    assert_int_equal(relais_store_record_count(&n, NULL, fx->s, RELAIS_KIND_STUDENT, sc->id), 0);
+    return n;
+}
+
+static size_t breaches(relais_plan *p)
+{
+    relais_breach *b;
+    size_t n;
+    assert_int_equal(relais_plan_check(&b, &n, p), 0);
+    util_free(b);
+    return n;
+}
+
+static void test_change__thresholds(void **state)
+{
+    fixture *fx = *state;
+    relais_plan *p = plan_range(fx, 1, 50, "");
+    assert_int_equal(breaches(p), 0); /* a new establishment: nothing to deactivate */
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    /* 5 of 50 = 10 %: allowed; 6 = 12 %: over the default. */
+    p = plan_range(fx, 1, 45, "");
+    assert_int_equal(breaches(p), 0);
+    relais_plan_free(p);
+    p = plan_range(fx, 1, 44, "");
+    relais_breach *b;
+    size_t n;
+    assert_int_equal(relais_plan_check(&b, &n, p), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(b[0].kind, RELAIS_KIND_STUDENT);
+    assert_int_equal(b[0].deactivated, 6);
+    assert_int_equal(b[0].active, 50);
+    assert_int_equal(b[0].max_percent, RELAIS_THRESHOLD_DEFAULT_PERCENT);
+    assert_string_equal(b[0].uai, SAFE_UAI);
+    util_free(b);
+    /* Configured for this establishment: 20 % passes; a count of 3 does not. */
+    relais_establishment *e;
+    assert_int_equal(relais_store_establishment_find(&e, fx->s, fx->a, SAFE_UAI), 0);
+    int64_t etab = e->id;
+    assert_int_equal(relais_store_threshold_set(fx->s, etab, RELAIS_KIND_STUDENT, 20, -1), 0);
+    assert_int_equal(breaches(p), 0);
+    assert_int_equal(relais_store_threshold_set(fx->s, 0, RELAIS_KIND_STUDENT, -1, 3), 0);
+    assert_int_equal(breaches(p), 0); /* the establishment's own row wins */
+    assert_int_equal(relais_store_threshold_delete(fx->s, etab, RELAIS_KIND_STUDENT), 0);
+    assert_int_equal(breaches(p), 1); /* now the row for every establishment: 6 > 3 */
+    assert_int_equal(relais_store_threshold_delete(fx->s, 0, RELAIS_KIND_STUDENT), 0);
+    relais_plan_free(p);
+}
+
+static void test_change__quarantine_then_approve(void **state)
+{
+    fixture *fx = *state;
+    int64_t seq0;
+    assert_int_equal(relais_store_change_last_seq(&seq0, fx->s), 0);
+    relais_plan *p = plan_range(fx, 1, 30, "");
+    relais_breach *b;
+    size_t n;
+    assert_int_equal(relais_plan_check(&b, &n, p), 0);
+    assert_int_equal(n, 1);
+    int64_t run;
+    assert_int_equal(relais_plan_quarantine(&run, p, b, n), 0);
+    util_free(b);
+    relais_plan_free(p);
+    /* Nothing applied, nothing in the journal; the run says why. */
+    int64_t seq1;
+    assert_int_equal(relais_store_change_last_seq(&seq1, fx->s), 0);
+    assert_int_equal(seq0, seq1);
+    assert_int_equal(active_students(fx), 50);
+    relais_run *r;
+    assert_int_equal(relais_store_run_get(&r, fx->s, fx->a, run), 0);
+    assert_string_equal(r->status, "quarantined");
+    assert_non_null(strstr(r->reason, "\"deactivated\":20"));
+    /* The kept plan is the same plan. */
+    relais_plan *kept;
+    assert_int_equal(relais_run_plan_load(&kept, fx->s, run), 0);
+    assert_int_equal(relais_plan_counter(kept, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_STUDENT,
+                                         RELAIS_COUNT_DEACTIVATED),
+                     20);
+    assert_int_equal(relais_plan_n_changes(kept), 20);
+    relais_plan_free(kept);
+    /* Loading survives allocation failures cleanly. */
+    for (long k = 0; k < 60; k++) {
+        util_alloc_fail_after(k);
+        relais_plan *q = NULL;
+        int rc = relais_run_plan_load(&q, fx->s, run);
+        util_alloc_fail_after(-1);
+        assert_true(rc == 0 || rc == RELAIS_ENOMEM || rc == RELAIS_EDB || rc == RELAIS_EIO);
+        relais_plan_free(q);
+    }
+    /* Approved: applied under the same run number. */
+    assert_int_equal(relais_run_approve(fx->s, run), 0);
+    assert_int_equal(active_students(fx), 30);
+    assert_int_equal(relais_store_run_get(&r, fx->s, fx->a, run), 0);
+    assert_string_equal(r->status, "applied");
+    assert_non_null(r->approved_at);
+    size_t nc;
+    assert_int_equal(relais_store_run_change_count(&nc, fx->s, run), 0);
+    assert_int_equal(nc, 20);
+    assert_int_equal(relais_run_approve(fx->s, run), RELAIS_ECONFLICT);
+    assert_int_equal(relais_run_plan_load(&kept, fx->s, run), RELAIS_ENOTFOUND);
+}
+
+static void test_change__stale_quarantine_is_refused(void **state)
+{
+    fixture *fx = *state;
+    relais_plan *p = plan_range(fx, 1, 10, "");
+    relais_breach *b;
+    size_t n;
+    assert_int_equal(relais_plan_check(&b, &n, p), 0);
+    assert_int_equal(n, 1);
+    int64_t run;
+    assert_int_equal(relais_plan_quarantine(&run, p, b, n), 0);
+    util_free(b);
+    relais_plan_free(p);
+    /* Another run changes the establishment: the kept plan is out of date. */
+    p = plan_range(fx, 1, 30, "-X");
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    assert_int_equal(relais_run_approve(fx->s, run), RELAIS_ECONFLICT);
+    assert_non_null(strstr(relais_error_last(), SAFE_UAI));
+    relais_run *r;
+    assert_int_equal(relais_store_run_get(&r, fx->s, fx->a, run), 0);
+    assert_string_equal(r->status, "quarantined");
+    assert_int_equal(active_students(fx), 30);
+}
+
+typedef struct warn_codes {
+    int conflicts;
+} warn_codes;
+
+static int see_warning(const relais_warning *w, void *payload)
+{
+    warn_codes *c = payload;
+    c->conflicts += strcmp(w->code, "REVERT_CONFLIT") == 0;
+    return 0;
+}
+
+static const char *surname(fixture *fx, int i)
+{
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, SAFE_UAI, 2025), 0);
+    relais_record *probe = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+    probe->scope_id = sc->id;
+    char id[16];
+    snprintf(id, sizeof id, "%d", 5000 + i);
+    relais_record_set_str(probe, fx->a, RELAIS_STUDENT_ELEVE_ID, id);
+    relais_record *r;
+    assert_int_equal(relais_store_record_find(&r, fx->s, fx->a, probe), 0);
+    return r->is_active ? r->text[RELAIS_STUDENT_NOM_DE_FAMILLE] : NULL;
+}
+
+static void test_change__revert(void **state)
+{
+    fixture *fx = *state;
+    /*
+     * Now 30 students "NOM<i>-X" active, 31-50 inactive. One run keeps 1-27 as
+     * "-Y"; the next renames them "-Z" and brings 28-32 back.
+     */
+    relais_plan *p = plan_range(fx, 1, 27, "-Y");
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    int64_t bad;
+    p = plan_range(fx, 1, 32, "-Z");
+    assert_int_equal(relais_plan_apply(&bad, p), 0);
+    relais_plan_free(p);
+    assert_string_equal(surname(fx, 1), "NOM1-Z");
+    assert_string_equal(surname(fx, 31), "NOM31-Z");
+    /* A later run changes student 2 again: its name must survive the revert. */
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, SAFE_UAI, 2025), 0);
+    assert_int_equal(relais_plan_new(&p, fx->s, "manual"), 0);
+    relais_record *cur = NULL;
+    {
+        relais_record *probe = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+        probe->scope_id = sc->id;
+        relais_record_set_str(probe, fx->a, RELAIS_STUDENT_ELEVE_ID, "5002");
+        assert_int_equal(relais_store_record_find(&cur, fx->s, fx->a, probe), 0);
+        relais_record *next = relais_record_copy(fx->a, cur);
+        relais_record_set_str(next, fx->a, RELAIS_STUDENT_NOM_DE_FAMILLE, "CORRIGE");
+        assert_int_equal(relais_plan_update(NULL, p, cur, next, RELAIS_FG_ALL), 0);
+    }
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+
+    relais_plan *rev;
+    assert_int_equal(relais_run_revert_plan(&rev, fx->s, bad), 0);
+    assert_int_equal(relais_plan_reverts(rev), bad);
+
+    assert_int_equal(relais_plan_counter(rev, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_STUDENT,
+                                         RELAIS_COUNT_DEACTIVATED),
+                     5); /* 28-32, which the run had restored (with new names) */
+    assert_int_equal(relais_plan_counter(rev, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_STUDENT,
+                                         RELAIS_COUNT_UPDATED),
+                     27 - 1 + 5); /* names back, except n°2 changed since; 28-32 too */
+    warn_codes wc = {0};
+    assert_int_equal(relais_plan_foreach_warning(rev, see_warning, &wc), 0);
+    assert_int_equal(wc.conflicts, 1);
+    int64_t rev_run;
+    assert_int_equal(relais_plan_apply(&rev_run, rev), 0);
+    relais_plan_free(rev);
+    assert_string_equal(surname(fx, 1), "NOM1-Y");
+    assert_string_equal(surname(fx, 2), "CORRIGE");
+    assert_null(surname(fx, 28)); /* deactivated again, as before the run */
+    assert_null(surname(fx, 31));
+    relais_run *r;
+    assert_int_equal(relais_store_run_get(&r, fx->s, fx->a, bad), 0);
+    assert_string_equal(r->status, "reverted");
+    assert_int_equal(r->reverted_by, rev_run);
+    assert_int_equal(relais_store_run_get(&r, fx->s, fx->a, rev_run), 0);
+    assert_int_equal(r->reverts, bad);
+    assert_int_equal(relais_run_revert_plan(&rev, fx->s, bad), RELAIS_ECONFLICT);
+    /* A revert is a run like another: it can be reverted in turn. */
+    assert_int_equal(relais_run_revert_plan(&rev, fx->s, rev_run), 0);
+    assert_int_equal(relais_plan_apply(NULL, rev), 0);
+    relais_plan_free(rev);
+    assert_string_equal(surname(fx, 1), "NOM1-Z");
+    assert_string_equal(surname(fx, 31), "NOM31-Z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,5 +604,12 @@ int main(void)
         cmocka_unit_test(test_change__warnings_and_counters),
         cmocka_unit_test(test_change__allocation_failures_are_clean),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest safety[] = {
+        cmocka_unit_test(test_change__thresholds),
+        cmocka_unit_test(test_change__quarantine_then_approve),
+        cmocka_unit_test(test_change__stale_quarantine_is_refused),
+        cmocka_unit_test(test_change__revert),
+    };
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed + cmocka_run_group_tests(safety, setup_safety, teardown);
 }

@@ -326,23 +326,38 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p)
         began = rc == 0;
     }
     int64_t seq = 0;
-    if (rc == 0) {
+    if (rc == 0 && p->approve_run > 0) {
+        /* A quarantined plan waited: only its own scopes must be as they were. */
+        rc = plan_check_unchanged(p);
+    } else if (rc == 0) {
         rc = relais_store_change_last_seq(&seq, s);
-    }
-    if (rc == 0 && seq != p->base_seq) {
-        relais_error_set("%s", _("le hub a été modifié par une autre opération pendant la "
-                                 "préparation : rien n'a été écrit, relancez la commande"));
-        rc = RELAIS_ECONFLICT;
+        if (rc == 0 && seq != p->base_seq) {
+            relais_error_set("%s", _("le hub a été modifié par une autre opération pendant la "
+                                     "préparation : rien n'a été écrit, relancez la commande"));
+            rc = RELAIS_ECONFLICT;
+        }
     }
     char started[21];
     util_now_iso(started);
     util_buf sources = UTIL_BUF_INIT;
-    if (rc == 0) {
+    if (rc == 0 && p->approve_run > 0) {
+        st.run_id = p->approve_run;
+        rc = relais_store_run_transition(s, st.run_id, "quarantined", "applied", 0, true);
+        if (rc == 0) {
+            rc = relais_store_run_plan_delete(s, st.run_id);
+        }
+    } else if (rc == 0) {
         util_buf_append(&sources, p->sources_json.data, p->sources_json.len);
         util_buf_putc(&sources, ']');
         rc = sources.failed ? RELAIS_ENOMEM
                             : relais_store_run_insert(&st.run_id, s, p->command, "applied",
                                                       started, util_buf_cstr(&sources));
+    }
+    if (rc == 0 && p->reverts > 0) {
+        rc = relais_store_run_transition(s, p->reverts, "applied", "reverted", st.run_id, false);
+        if (rc == 0) {
+            rc = relais_store_run_set_links(s, st.run_id, NULL, p->reverts);
+        }
     }
     for (size_t i = 0; i < p->n_scopes && rc == 0; i++) {
         rc = apply_scope(&st, i);

@@ -39,6 +39,10 @@ struct relais_plan {
     util_spool *ops;
     util_spool *warnings;
     util_arena *scratch;
+    /* Set by relais_run_approve: apply into this quarantined run (scope-level staleness check). */
+    int64_t approve_run;
+    /* Set by relais_run_revert_plan: the run this plan undoes (marked reverted on apply). */
+    int64_t reverts;
 };
 
 typedef struct op_header {
@@ -67,5 +71,15 @@ typedef struct plan_op {
 
 /* Read the next operation of a rewound spool; RELAIS_ENOTFOUND at the end. */
 int plan_read_op(plan_op *out, util_spool *sp, util_arena *a);
+
+/* Serialize a plan (scopes, counters, operations, warnings) for a quarantined run. */
+int plan_serialize(util_buf *out, relais_plan *p);
+/* Rebuild a plan serialized by plan_serialize; its base_seq is the stored one. */
+int plan_deserialize(relais_plan **out, relais_store *s, const void *data, size_t len);
+/* Approving: are the plan's scopes unchanged since it was made? RELAIS_ECONFLICT if not. */
+int plan_check_unchanged(relais_plan *p);
+
+/* Route jansson's allocations through util_malloc (once per process). */
+void change_json_init(void);
 
 #endif
