@@ -116,6 +116,11 @@ typedef struct cli_report_opts {
      */
     void (*extra)(cli_ctx *ctx, util_json *j, void *payload);
     void *extra_payload;
+    /* Safety thresholds (change.h). */
+    bool skip_safety;    /* approving or reverting: thresholds do not apply */
+    int64_t quarantined; /* filled: the run kept in quarantine instead of applied (0: none) */
+    const struct relais_breach *breaches; /* filled: thresholds exceeded */
+    size_t n_breaches;
 } cli_report_opts;
 
 /**
@@ -130,6 +135,12 @@ int cli_report_plan(cli_ctx *ctx, struct relais_plan *plan, const cli_report_opt
  * and write nothing; otherwise apply the plan in one transaction and print the
  * report of what was applied. A failed apply writes nothing and exits with
  * CLI_EXIT_FAILED. `opts` gives the title; dry_run and run_id are filled here.
+ *
+ * Unless opts->skip_safety, the plan is first checked against the safety
+ * thresholds (change.h): when it deactivates too much, it is kept in
+ * quarantine instead of applied (opts->quarantined), the report says why and
+ * how to approve it, and the exit status is CLI_EXIT_FAILED. A dry run lists
+ * the thresholds it would exceed.
  */
 int cli_apply_plan(cli_ctx *ctx, struct relais_plan *plan, bool dry_run, cli_report_opts *opts);
 

@@ -25,6 +25,20 @@ extern const cli_command cli_cmd_import_timetable;
 extern const cli_command cli_cmd_map_set;
 extern const cli_command cli_cmd_map_unset;
 extern const cli_command cli_cmd_map_list;
+extern const cli_command cli_cmd_serve;
+extern const cli_command cli_cmd_org_add;
+extern const cli_command cli_cmd_org_list;
+extern const cli_command cli_cmd_org_set;
+extern const cli_command cli_cmd_keys_new;
+extern const cli_command cli_cmd_keys_rotate;
+extern const cli_command cli_cmd_keys_revoke;
+extern const cli_command cli_cmd_keys_list;
+extern const cli_command cli_cmd_runs_list;
+extern const cli_command cli_cmd_runs_show;
+extern const cli_command cli_cmd_runs_approve;
+extern const cli_command cli_cmd_runs_revert;
+extern const cli_command cli_cmd_thresholds_list;
+extern const cli_command cli_cmd_thresholds_set;
 
 const cli_command *const cli_commands[] = {
     &cli_cmd_init,
@@ -36,6 +50,20 @@ const cli_command *const cli_commands[] = {
     &cli_cmd_map_list,
     &cli_cmd_check,
     &cli_cmd_export,
+    &cli_cmd_serve,
+    &cli_cmd_org_add,
+    &cli_cmd_org_list,
+    &cli_cmd_org_set,
+    &cli_cmd_keys_new,
+    &cli_cmd_keys_rotate,
+    &cli_cmd_keys_revoke,
+    &cli_cmd_keys_list,
+    &cli_cmd_runs_list,
+    &cli_cmd_runs_show,
+    &cli_cmd_runs_approve,
+    &cli_cmd_runs_revert,
+    &cli_cmd_thresholds_list,
+    &cli_cmd_thresholds_set,
     &cli_cmd_version,
     &cli_cmd_manpage,
     &cli_cmd_gen,

@@ -237,6 +237,48 @@ static int json_warning(const relais_warning *w, void *payload)
     return 0;
 }
 
+/* The thresholds a plan exceeds: text lines. */
+static void text_breaches(FILE *f, const cli_report_opts *o)
+{
+    for (size_t i = 0; i < o->n_breaches; i++) {
+        const relais_breach *b = &o->breaches[i];
+        unsigned pct = b->active ? (unsigned)((b->deactivated * 100 + b->active / 2) / b->active)
+                                 : 100;
+        fprintf(f, _("  %s %d-%d, %s : %zu désactivation(s) sur %zu actif(s) (%u %%) ; seuils : "),
+                b->uai, b->year, b->year + 1, _(relais_kind_get(b->kind)->label), b->deactivated,
+                b->active, pct);
+        if (b->max_percent >= 0) {
+            fprintf(f, "%d %%", b->max_percent);
+        }
+        if (b->max_percent >= 0 && b->max_count >= 0) {
+            fputs(_(" ou "), f);
+        }
+        if (b->max_count >= 0) {
+            fprintf(f, "%lld", (long long)b->max_count);
+        }
+        fputc('\n', f);
+    }
+}
+
+static void json_breaches(util_json *j, const cli_report_opts *o)
+{
+    util_json_key(j, "breaches");
+    util_json_array_begin(j);
+    for (size_t i = 0; i < o->n_breaches; i++) {
+        const relais_breach *b = &o->breaches[i];
+        util_json_object_begin(j);
+        util_json_kv_string(j, "uai", b->uai);
+        util_json_kv_int(j, "year", b->year);
+        util_json_kv_string(j, "category", relais_kind_get(b->kind)->name);
+        util_json_kv_int(j, "deactivated", (int64_t)b->deactivated);
+        util_json_kv_int(j, "active", (int64_t)b->active);
+        util_json_kv_int(j, "max_percent", b->max_percent);
+        util_json_kv_int(j, "max_count", b->max_count);
+        util_json_object_end(j);
+    }
+    util_json_array_end(j);
+}
+
 static int json_report(cli_ctx *ctx, relais_plan *p, const cli_report_opts *o)
 {
     util_json j;
@@ -252,6 +294,17 @@ static int json_report(cli_ctx *ctx, relais_plan *p, const cli_report_opts *o)
         util_json_null(&j);
     }
     util_json_kv_string(&j, "refused", o->refused);
+    if (o->quarantined > 0 || o->n_breaches > 0) {
+        /* Only then, so that the reports of ordinary runs stay as they were. */
+        util_json_kv_bool(&j, "quarantined", o->quarantined > 0);
+        util_json_key(&j, "quarantine_run");
+        if (o->quarantined > 0) {
+            util_json_int(&j, o->quarantined);
+        } else {
+            util_json_null(&j);
+        }
+        json_breaches(&j, o);
+    }
     util_json_kv_int(&j, "changes", (int64_t)relais_plan_n_changes(p));
     util_json_key(&j, "scopes");
     util_json_array_begin(&j);
@@ -300,8 +353,21 @@ int cli_report_plan(cli_ctx *ctx, relais_plan *p, const cli_report_opts *o)
         fprintf(f, "%s\n", o->title ? o->title : "");
         if (o->refused) {
             fprintf(f, "%s : %s\n", _("REFUSÉ, rien n'a été écrit"), o->refused);
+        } else if (o->quarantined > 0) {
+            fprintf(f, _("MIS EN QUARANTAINE : exécution n°%lld, rien n'a été appliqué. Trop de "
+                         "désactivations :\n"),
+                    (long long)o->quarantined);
+            text_breaches(f, o);
+            fprintf(f, _("Vérifiez les fichiers sources. Pour appliquer quand même : relais runs "
+                         "approve %lld ; sinon relancez l'import avec des fichiers corrigés.\n"),
+                    (long long)o->quarantined);
         } else if (o->dry_run) {
             fprintf(f, "%s\n", _("Simulation (--dry-run) : rien n'a été écrit."));
+            if (o->n_breaches > 0) {
+                fprintf(f, "%s\n", _("Appliqué, ce plan serait mis en quarantaine (trop de "
+                                      "désactivations) :"));
+                text_breaches(f, o);
+            }
         } else if (o->run_id > 0) {
             fprintf(f, _("Appliqué : exécution n°%lld, %zu modification(s).\n"),
                     (long long)o->run_id, relais_plan_n_changes(p));
@@ -333,13 +399,35 @@ int cli_apply_plan(cli_ctx *ctx, relais_plan *plan, bool dry_run, cli_report_opt
 {
     opts->dry_run = dry_run;
     opts->run_id = 0;
-    if (!dry_run) {
-        int64_t run_id = 0;
-        int rc = relais_plan_apply(&run_id, plan);
+    opts->quarantined = 0;
+    opts->breaches = NULL;
+    opts->n_breaches = 0;
+    relais_breach *breaches = NULL;
+    size_t n_breaches = 0;
+    int rc = 0;
+    if (!opts->skip_safety) {
+        rc = relais_plan_check(&breaches, &n_breaches, plan);
         if (rc < 0) {
             return cli_fail(ctx, rc);
         }
+        opts->breaches = breaches;
+        opts->n_breaches = n_breaches;
+    }
+    if (!dry_run && n_breaches > 0) {
+        int64_t run_id = 0;
+        rc = relais_plan_quarantine(&run_id, plan, breaches, n_breaches);
+        opts->quarantined = run_id;
+    } else if (!dry_run) {
+        int64_t run_id = 0;
+        rc = relais_plan_apply(&run_id, plan);
         opts->run_id = run_id;
     }
-    return cli_report_plan(ctx, plan, opts);
+    int status = rc < 0 ? cli_fail(ctx, rc) : cli_report_plan(ctx, plan, opts);
+    if (rc == 0 && opts->quarantined > 0) {
+        status = CLI_EXIT_FAILED;
+    }
+    opts->breaches = NULL;
+    opts->n_breaches = 0;
+    util_free(breaches);
+    return status;
 }
