@@ -178,7 +178,12 @@ int main(int argc, char **argv)
     for (long d = 0; d < n_div; d++) {
         util_arena_reset(f.a);
         relais_record *r = rec(&f, RELAIS_KIND_DIVISION);
-        set(&f, r, RELAIS_DIVISION_CODE, "%ld%c", 3 + d % 4, (char)('A' + d / 4 % 26));
+        if (d < 104) {
+            set(&f, r, RELAIS_DIVISION_CODE, "%ld%c", 3 + d % 4, (char)('A' + d / 4 % 26));
+        } else {
+            set(&f, r, RELAIS_DIVISION_CODE, "%ld%c%ld", 3 + d % 4, (char)('A' + d / 4 % 26),
+                d / 104);
+        }
         set(&f, r, RELAIS_DIVISION_LIBELLE_LONG, "DIVISION %ld", d + 1);
         divs[d] = upsert(&f, r);
     }

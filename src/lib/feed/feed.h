@@ -72,6 +72,7 @@ typedef struct feed_pull_opts {
     int64_t ack;          /* the last batch the partner applied */
     bool up_to_date_body; /* answer "up to date" with 200 and a body instead of 204 */
     bool fast_only;       /* only the read-only check: status 0 when a write is needed */
+    int poll_minutes;     /* advised interval when known (cached by the caller); 0: count */
 } feed_pull_opts;
 
 typedef struct feed_result {
@@ -106,6 +107,8 @@ void feed_xml_escape(util_buf *b, const char *s, size_t len);
 
 /** The advised polling interval in minutes for a number of students (60, 30 or 15). */
 int feed_poll_minutes(size_t n_students);
+/** Active students of the target's establishments (for the polling interval). */
+int feed_count_students(size_t *n, relais_store *s, const feed_target *t);
 
 /* ------------------------------------------------------------- service */
 

@@ -50,11 +50,45 @@ struct feed_service {
     pthread_t thread;
 };
 
+/*
+ * Counting the students of an establishment reads every one of them; the
+ * advised polling interval does not need to be exact to the second, so each
+ * worker keeps the count of a feed for POLL_CACHE_S seconds.
+ */
+#define POLL_CACHE_S 60.0
+#define POLL_CACHE_SLOTS 64
+
+typedef struct poll_cache {
+    char feed[ORG_MAX_UAIS * 9 + 16];
+    int minutes;
+    double at;
+} poll_cache;
+
 struct feed_worker {
     feed_service *svc;
     relais_store *s;
     util_arena *a;
+    poll_cache poll[POLL_CACHE_SLOTS];
 };
+
+static int poll_minutes(feed_worker *w, const feed_target *t)
+{
+    char feed[sizeof w->poll[0].feed];
+    snprintf(feed, sizeof feed, "%d:%s", t->year, t->joined);
+    poll_cache *slot = &w->poll[util_hash(feed, strlen(feed)) % POLL_CACHE_SLOTS];
+    double now = util_monotonic();
+    if (strcmp(slot->feed, feed) == 0 && now - slot->at < POLL_CACHE_S) {
+        return slot->minutes;
+    }
+    size_t n = 0;
+    if (feed_count_students(&n, w->s, t) < 0) {
+        return 0; /* feed_pull counts again and reports the error */
+    }
+    snprintf(slot->feed, sizeof slot->feed, "%s", feed);
+    slot->minutes = feed_poll_minutes(n);
+    slot->at = now;
+    return slot->minutes;
+}
 
 /* ------------------------------------------------------------ recorder */
 
@@ -437,6 +471,7 @@ static void serve_synch(feed_response *resp, feed_worker *w, const feed_request 
         .batch_size = svc->batch_size,
         .up_to_date_body = t->up_to_date_body,
         .fast_only = true,
+        .poll_minutes = poll_minutes(w, t),
     };
     if (req->uptodate) {
         o.up_to_date_body = strcmp(req->uptodate, "200") == 0;

@@ -952,12 +952,13 @@ int relais_store_record_count(size_t *active, size_t *inactive, relais_store *s,
     if (ki == NULL) {
         return RELAIS_EINVALID;
     }
+    /* Cached: the feed counts students on every poll (advised polling interval). */
+    static const char *const by_scope = "SELECT is_active, count(*) FROM entity WHERE "
+                                        "scope_id = ? AND kind = ? GROUP BY is_active";
+    static const char *const all = "SELECT is_active, count(*) FROM entity WHERE "
+                                   "? = 0 AND kind = ? GROUP BY is_active";
     store_stmt *st;
-    int rc = s->drv->prepare(&st, s->db,
-                             scope_id > 0 ? "SELECT is_active, count(*) FROM entity WHERE "
-                                            "scope_id = ? AND kind = ? GROUP BY is_active"
-                                          : "SELECT is_active, count(*) FROM entity WHERE "
-                                            "? = 0 AND kind = ? GROUP BY is_active");
+    int rc = store_cached(&st, s, scope_id > 0 ? by_scope : all);
     if (rc < 0) {
         return rc;
     }
@@ -972,7 +973,7 @@ int relais_store_record_count(size_t *active, size_t *inactive, relais_store *s,
             i = n;
         }
     }
-    s->drv->finalize(st);
+    s->drv->reset(st);
     if (rc < 0) {
         return rc;
     }
