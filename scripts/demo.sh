@@ -55,4 +55,33 @@ fi
 step "État du hub"
 "$RELAIS" status
 
+step "Serveur de synchronisation des partenaires (relais serve)"
+uai=$("$RELAIS" status --json | sed -n 's/.*"uai": "\([0-9A-Z]*\)".*/\1/p' | head -n 1)
+if [ -z "$uai" ]; then
+    # No importer in this build yet: a synthetic establishment built through plans.
+    uai=0999999Z
+    "$(dirname "$RELAIS")/hubfill" --db "$RELAIS_DB" --uai "$uai" --students 600 \
+        --name "COLLEGE DE DEMONSTRATION" --quiet >/dev/null
+    echo "Établissement de démonstration $uai : 600 élèves et leurs responsables."
+fi
+"$RELAIS" org add DEMO --uai "$uai"
+key=$("$RELAIS" keys new --org DEMO --json | sed -n 's/.*"key": "\([0-9A-F]*\)".*/\1/p')
+echo "Clé de synchronisation (affichée une seule fois) : $key"
+rm -f "$DEMO/port"
+"$RELAIS" serve --listen 127.0.0.1:0 --port-file "$DEMO/port" --exit-after 30 \
+    >"$DEMO/serve.out" 2>"$DEMO/serve.log" &
+server=$!
+i=0
+while [ ! -s "$DEMO/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+url="http://127.0.0.1:$(cat "$DEMO/port")/SAPO_API/SYNCH/$uai/$key"
+echo "URL du partenaire : $url"
+curl -s -D "$DEMO/headers.txt" -o "$DEMO/lot1.xml" "$url"
+grep -i '^x-relais' "$DEMO/headers.txt" | tr -d '\r'
+echo "Début du premier lot ($(wc -c <"$DEMO/lot1.xml") octets, $DEMO/lot1.xml) :"
+head -n 4 "$DEMO/lot1.xml" | cut -c 1-160
+kill -TERM "$server"
+wait "$server" || true
+echo "Journal du serveur (la clé n'y figure pas) :"
+cat "$DEMO/serve.log"
+
 printf '\nDémo terminée : la base est %s (ouvrable avec sqlite3).\n' "$RELAIS_DB"
