@@ -74,6 +74,7 @@ static void handler(http_response *hr, void *worker, const http_request *req, vo
     /* The feed response lives until the server has sent it (implicit acknowledgement). */
     hr->on_done = on_done;
     hr->done_arg = fr;
+    hr->confirm_delivery = fr->track; /* a batch: acknowledged only once the client has it */
 }
 
 static int worker_new(void **out, void *payload)

@@ -64,6 +64,7 @@ static void handler(http_response *r, void *worker, const http_request *req, voi
         r->body = util_strdup("bonjour");
         r->body_len = 7;
         r->on_done = on_done;
+        r->confirm_delivery = true; /* on_done from the drain thread, once acknowledged */
         const char *who = http_request_arg(req, "who");
         if (who) {
             r->headers[0].name = "X-Who";

@@ -165,10 +165,11 @@ typedef struct feed_response {
 /** Handle one request; the response is always filled (errors become statuses). */
 void feed_handle(feed_response *resp, feed_worker *w, const feed_request *req);
 /**
- * After the response was sent (completed: every byte written) or abandoned:
- * records the delivery for implicit acknowledgement and lets the next pull of
- * the same feed proceed. Call exactly once per handled request, in the thread
- * of the worker.
+ * After the response was sent (completed: the client has every byte) or
+ * abandoned: has the delivery noted for implicit acknowledgement, then lets the
+ * next pull of the same feed proceed. Call exactly once per handled request,
+ * from any thread (it does not use the worker's store: the service's recorder
+ * thread writes the delivery, then frees the feed's slot).
  */
 void feed_response_done(feed_worker *w, feed_response *resp, bool completed);
 void feed_response_free(feed_response *resp);

@@ -29,6 +29,14 @@ typedef struct queued_pull {
     int64_t batch, n;
 } queued_pull;
 
+/* A batch sent (or not): noted in the cursor by the recorder, then the feed's slot is freed. */
+typedef struct delivery {
+    int64_t cursor_id, batch, delivery;
+    bool completed;
+    bool holds_slot;
+    char slot[96];
+} delivery;
+
 struct feed_service {
     char *db_path;
     char *base;
@@ -40,10 +48,12 @@ struct feed_service {
     /* feeds being pulled now */
     char (*slots)[96];
     size_t n_slots, cap_slots;
-    /* pull recorder */
+    /* pull recorder, which also notes deliveries (implicit acknowledgements) */
     pthread_cond_t flush_cv;
     queued_pull *queue;
     size_t n_queue, cap_queue;
+    delivery *deliveries;
+    size_t n_deliveries, cap_deliveries;
     size_t dropped;
     bool stop;
     bool has_thread;
@@ -145,42 +155,87 @@ static int write_pulls(relais_store *s, const queued_pull *q, size_t n)
     return rc;
 }
 
+static void slot_release(feed_service *svc, const char *name);
+
+/* Note the deliveries in the cursors (each its own short transaction), then free their slots. */
+static void write_deliveries(feed_service *svc, relais_store *s, delivery *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s && d[i].completed) {
+            /* A failure only means the batch is sent again: never lost. */
+            (void)feed_delivered(s, d[i].cursor_id, d[i].batch, d[i].delivery);
+        }
+        if (d[i].holds_slot) {
+            slot_release(svc, d[i].slot);
+        }
+    }
+}
+
 static void *recorder(void *arg)
 {
     feed_service *svc = arg;
     relais_store *s = NULL;
-    int open_rc = relais_store_open(&s, svc->db_path, RELAIS_STORE_NO_MIGRATE);
+    if (relais_store_open(&s, svc->db_path, RELAIS_STORE_NO_MIGRATE) < 0) {
+        s = NULL; /* pulls are then dropped (counted); deliveries still free their slots */
+    }
     queued_pull *batch = NULL;
     size_t cap = 0;
+    delivery *dels = NULL;
+    size_t cap_dels = 0;
+    double last_flush = util_monotonic();
     pthread_mutex_lock(&svc->mu);
     for (;;) {
-        if (!svc->stop && svc->n_queue < 1024) {
+        double wait_s = svc->flush_ms / 1000.0 - (util_monotonic() - last_flush);
+        if (!svc->stop && svc->n_queue < 1024 && svc->n_deliveries == 0 && wait_s > 0) {
             struct timespec ts;
-            deadline_in(&ts, svc->flush_ms);
+            deadline_in(&ts, (unsigned)(wait_s * 1000) + 1);
             pthread_cond_timedwait(&svc->flush_cv, &svc->mu, &ts);
         }
-        size_t n = svc->n_queue;
-        if (n > 0 && n > cap) {
-            queued_pull *nb = util_realloc(batch, n * sizeof *nb);
-            if (nb) {
-                batch = nb;
-                cap = n;
+        /* Deliveries first: a partner may be waiting for its slot. */
+        size_t nd = svc->n_deliveries;
+        if (nd > cap_dels) {
+            delivery *nl = util_realloc(dels, nd * sizeof *nl);
+            if (nl) {
+                dels = nl;
+                cap_dels = nd;
             }
         }
-        if (n > cap) {
-            n = cap; /* out of memory: write what fits, keep the rest */
+        nd = UTIL_MIN(nd, cap_dels);
+        if (nd > 0) {
+            memcpy(dels, svc->deliveries, nd * sizeof *dels);
+            memmove(svc->deliveries, svc->deliveries + nd,
+                    (svc->n_deliveries - nd) * sizeof *dels);
+            svc->n_deliveries -= nd;
         }
-        if (n > 0) {
-            memcpy(batch, svc->queue, n * sizeof *batch);
-            memmove(svc->queue, svc->queue + n, (svc->n_queue - n) * sizeof *batch);
-            svc->n_queue -= n;
+        size_t n = 0;
+        bool due = svc->stop || svc->n_queue >= 1024 ||
+                   util_monotonic() - last_flush >= svc->flush_ms / 1000.0;
+        if (due) {
+            n = svc->n_queue;
+            if (n > cap) {
+                queued_pull *nb = util_realloc(batch, n * sizeof *nb);
+                if (nb) {
+                    batch = nb;
+                    cap = n;
+                }
+            }
+            n = UTIL_MIN(n, cap); /* out of memory: write what fits, keep the rest */
+            if (n > 0) {
+                memcpy(batch, svc->queue, n * sizeof *batch);
+                memmove(svc->queue, svc->queue + n, (svc->n_queue - n) * sizeof *batch);
+                svc->n_queue -= n;
+            }
         }
-        bool stopping = svc->stop && svc->n_queue == 0;
+        bool stopping = svc->stop && svc->n_queue == 0 && svc->n_deliveries == 0;
         pthread_mutex_unlock(&svc->mu);
-        if (n > 0 && open_rc == 0 && write_pulls(s, batch, n) < 0) {
-            pthread_mutex_lock(&svc->mu);
-            svc->dropped += n;
-            pthread_mutex_unlock(&svc->mu);
+        write_deliveries(svc, s, dels, nd);
+        if (due) {
+            last_flush = util_monotonic();
+            if (n > 0 && (s == NULL || write_pulls(s, batch, n) < 0)) {
+                pthread_mutex_lock(&svc->mu);
+                svc->dropped += n;
+                pthread_mutex_unlock(&svc->mu);
+            }
         }
         pthread_mutex_lock(&svc->mu);
         if (stopping) {
@@ -189,6 +244,7 @@ static void *recorder(void *arg)
     }
     pthread_mutex_unlock(&svc->mu);
     util_free(batch);
+    util_free(dels);
     relais_store_close(s);
     return NULL;
 }
@@ -273,6 +329,7 @@ void feed_service_free(feed_service *svc)
     pthread_cond_destroy(&svc->slot_cv);
     pthread_cond_destroy(&svc->flush_cv);
     util_free(svc->queue);
+    util_free(svc->deliveries);
     util_free(svc->slots);
     util_free(svc->db_path);
     util_free(svc->base);
@@ -620,13 +677,42 @@ void feed_handle(feed_response *resp, feed_worker *w, const feed_request *req)
 
 void feed_response_done(feed_worker *w, feed_response *resp, bool completed)
 {
-    if (resp->track && completed) {
-        /* A failure here only means the batch is sent again: never lost. */
-        (void)feed_delivered(w->s, resp->cursor_id, resp->batch, resp->delivery);
+    feed_service *svc = w->svc;
+    if (resp->track) {
+        /*
+         * Possibly called from the HTTP server's drain thread: the worker's
+         * store is not ours to use here. The recorder thread notes the delivery,
+         * then frees the slot, so the partner's next call sees it.
+         */
+        delivery d = {.cursor_id = resp->cursor_id, .batch = resp->batch,
+                      .delivery = resp->delivery, .completed = completed,
+                      .holds_slot = resp->holds_slot};
+        memcpy(d.slot, resp->slot, sizeof d.slot);
+        bool queued = false;
+        pthread_mutex_lock(&svc->mu);
+        if (svc->n_deliveries == svc->cap_deliveries) {
+            size_t cap = svc->cap_deliveries ? svc->cap_deliveries * 2 : 16;
+            delivery *nd = util_realloc(svc->deliveries, cap * sizeof *nd);
+            if (nd) {
+                svc->deliveries = nd;
+                svc->cap_deliveries = cap;
+            }
+        }
+        if (svc->n_deliveries < svc->cap_deliveries) {
+            svc->deliveries[svc->n_deliveries++] = d;
+            pthread_cond_signal(&svc->flush_cv);
+            queued = true;
+        }
+        pthread_mutex_unlock(&svc->mu);
+        if (queued) {
+            resp->track = false;
+            resp->holds_slot = false;
+            return;
+        }
+        resp->track = false; /* out of memory: the batch will be sent again */
     }
-    resp->track = false;
     if (resp->holds_slot) {
-        slot_release(w->svc, resp->slot);
+        slot_release(svc, resp->slot);
         resp->holds_slot = false;
     }
 }

@@ -13,6 +13,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <math.h>
 #include <microhttpd.h>
@@ -111,6 +115,19 @@ typedef struct worker_node {
     struct worker_node *next;
 } worker_node;
 
+/* A response waiting for the client's TCP stack to acknowledge its last byte. */
+typedef struct drain_job {
+    int fd; /* a duplicate of the connection's socket */
+    double deadline;
+    void (*on_done)(void *worker, void *done_arg, bool completed);
+    void *worker;
+    void *done_arg;
+    struct drain_job *next;
+} drain_job;
+
+#define DRAIN_TIMEOUT_S 120.0
+#define DRAIN_POLL_NS 2000000L /* 2 ms */
+
 struct http_server {
     http_options o;
     struct MHD_Daemon *daemon;
@@ -120,6 +137,13 @@ struct http_server {
     pthread_mutex_t mu;
     worker_node *workers;
     pthread_mutex_t log_mu;
+    /* drain thread */
+    pthread_mutex_t drain_mu;
+    pthread_cond_t drain_cv;
+    drain_job *drain;
+    bool drain_stop;
+    bool has_drain_thread;
+    pthread_t drain_thread;
 };
 
 typedef struct req_state {
@@ -380,6 +404,114 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
 }
 
+/*
+ * Has the peer acknowledged every byte written to this socket? 1 yes, 0 not
+ * yet, -1 never will. An error (reset, timeout) is in SO_ERROR until read, and
+ * it is read at every look. A socket that reached TIME_WAIT or finished
+ * LAST_ACK shows TCP_CLOSE with no error: both mean our FIN, hence every byte
+ * before it, was acknowledged.
+ */
+static int drain_state(int fd)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+        return -1;
+    }
+    struct tcp_info ti;
+    len = sizeof ti;
+    int outq = 0;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        ioctl(fd, SIOCOUTQ, &outq) != 0) {
+        return -1;
+    }
+    if (ti.tcpi_state == TCP_CLOSE) {
+        return outq == 0 ? 1 : -1;
+    }
+    return outq == 0 ? 1 : 0;
+}
+
+static void *drain_main(void *arg)
+{
+    http_server *srv = arg;
+    pthread_mutex_lock(&srv->drain_mu);
+    for (;;) {
+        while (srv->drain == NULL && !srv->drain_stop) {
+            pthread_cond_wait(&srv->drain_cv, &srv->drain_mu);
+        }
+        if (srv->drain == NULL && srv->drain_stop) {
+            break;
+        }
+        /* Take the list, look at every job without the lock, put back the waiting ones. */
+        drain_job *jobs = srv->drain;
+        srv->drain = NULL;
+        bool stopping = srv->drain_stop;
+        pthread_mutex_unlock(&srv->drain_mu);
+        drain_job *waiting = NULL;
+        double now = util_monotonic();
+        while (jobs) {
+            drain_job *j = jobs;
+            jobs = j->next;
+            int state = drain_state(j->fd);
+            if (state == 0 && !stopping && now < j->deadline) {
+                j->next = waiting;
+                waiting = j;
+                continue;
+            }
+            close(j->fd);
+            j->on_done(j->worker, j->done_arg, state == 1);
+            util_free(j);
+        }
+        pthread_mutex_lock(&srv->drain_mu);
+        if (waiting) {
+            drain_job *last = waiting;
+            while (last->next) {
+                last = last->next;
+            }
+            last->next = srv->drain;
+            srv->drain = waiting;
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += DRAIN_POLL_NS;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&srv->drain_cv, &srv->drain_mu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&srv->drain_mu);
+    return NULL;
+}
+
+/* Hand a completed response to the drain thread; false when it cannot (caller decides now). */
+static bool drain_later(http_server *srv, struct MHD_Connection *c, req_state *st)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci == NULL || !srv->has_drain_thread) {
+        return false;
+    }
+    drain_job *j = util_calloc(1, sizeof *j);
+    if (j == NULL) {
+        return false;
+    }
+    j->fd = fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0);
+    if (j->fd < 0) {
+        util_free(j);
+        return false;
+    }
+    j->deadline = util_monotonic() + DRAIN_TIMEOUT_S;
+    j->on_done = st->resp.on_done;
+    j->worker = st->worker;
+    j->done_arg = st->resp.done_arg;
+    pthread_mutex_lock(&srv->drain_mu);
+    j->next = srv->drain;
+    srv->drain = j;
+    pthread_cond_signal(&srv->drain_cv);
+    pthread_mutex_unlock(&srv->drain_mu);
+    return true;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -392,7 +524,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
     http_response *r = &st->resp;
     bool completed = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
-    if (r->on_done) {
+    if (r->on_done && !(completed && r->confirm_delivery && drain_later(srv, c, st))) {
         r->on_done(st->worker, r->done_arg, completed);
     }
     if (srv->o.access_log && st->handled) {
@@ -502,12 +634,22 @@ int http_server_start(http_server **out, const http_options *o)
     pthread_mutex_init(&srv->mu, NULL);
     pthread_mutex_init(&srv->log_mu, NULL);
     pthread_mutex_init(&srv->lim.mu, NULL);
+    pthread_mutex_init(&srv->drain_mu, NULL);
+    pthread_cond_init(&srv->drain_cv, NULL);
     srv->lim.capacity = srv->o.max_failures;
     srv->lim.refill = (double)srv->o.max_failures / srv->o.failure_window_s;
     srv->lim.slots = util_calloc(LIMIT_SLOTS, sizeof *srv->lim.slots);
     int rc = srv->lim.slots ? 0 : RELAIS_ENOMEM;
     if (rc == 0) {
         rc = listen_on(&srv->fd, &srv->port, o->listen ? o->listen : "127.0.0.1:8080");
+    }
+    if (rc == 0) {
+        if (pthread_create(&srv->drain_thread, NULL, drain_main, srv) != 0) {
+            relais_error_set("%s", _("le serveur HTTP n'a pas pu démarrer"));
+            rc = RELAIS_EIO;
+        } else {
+            srv->has_drain_thread = true;
+        }
     }
     if (rc == 0) {
         srv->daemon = MHD_start_daemon(
@@ -548,6 +690,14 @@ void http_server_stop(http_server *srv)
     } else if (srv->fd >= 0) {
         close(srv->fd);
     }
+    if (srv->has_drain_thread) {
+        /* Deliveries still unconfirmed are reported as not completed: sent again later. */
+        pthread_mutex_lock(&srv->drain_mu);
+        srv->drain_stop = true;
+        pthread_cond_signal(&srv->drain_cv);
+        pthread_mutex_unlock(&srv->drain_mu);
+        pthread_join(srv->drain_thread, NULL);
+    }
     for (worker_node *n = srv->workers; n;) {
         worker_node *next = n->next;
         if (srv->o.worker_free && n->worker) {
@@ -560,5 +710,7 @@ void http_server_stop(http_server *srv)
     pthread_mutex_destroy(&srv->lim.mu);
     pthread_mutex_destroy(&srv->mu);
     pthread_mutex_destroy(&srv->log_mu);
+    pthread_mutex_destroy(&srv->drain_mu);
+    pthread_cond_destroy(&srv->drain_cv);
     util_free(srv);
 }

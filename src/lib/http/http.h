@@ -56,11 +56,15 @@ typedef struct http_response {
     char log_note[128];
     bool auth_failure; /* a failed attempt: counts against the client's address */
     /*
-     * Called once the response is sent (completed: every byte written) or
-     * abandoned, in the thread that handled it.
+     * Called once the response is sent or abandoned. `completed`: every byte
+     * was written — or, with confirm_delivery, acknowledged by the client's
+     * TCP stack (the server watches the socket's unacknowledged bytes, up to
+     * two minutes, in its drain thread: on_done then runs in that thread, not
+     * in the worker's).
      */
     void (*on_done)(void *worker, void *done_arg, bool completed);
     void *done_arg;
+    bool confirm_delivery;
 } http_response;
 
 /** Fill resp (status and content at least). A handler never fails: errors are statuses. */
