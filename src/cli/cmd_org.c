@@ -2,6 +2,7 @@
  * cmd_org.c — organisations and their sync keys:
  *   relais org add ORG --uai UAI[,UAI…]
  *   relais org list [ORG]
+ *   relais org pulls ORG [--limit N]
  *   relais org set ORG [--uai …] [--categories …] [--max-uais N] [--up-to-date 204|200]
  *                      [--etab UAI,…] [--sync on|off] [--billing on|off]
  *   relais keys new|rotate|revoke|list --org ORG
@@ -711,4 +712,102 @@ const cli_command cli_cmd_keys_list = {
     .has_json = true,
     .uses_db = true,
     .run = run_keys_list,
+};
+
+/* ---------------------------------------------------------------- org pulls */
+
+static const cli_option org_pulls_options[] = {
+    {"limit", 'n', "N", N_("nombre de relevés (défaut 20, 0 : tous)")},
+    {NULL, 0, NULL, NULL},
+};
+
+typedef struct pull_list {
+    cli_ctx *ctx;
+    util_json *j;
+    size_t n;
+} pull_list;
+
+static int show_pull(const relais_pull *p, void *payload)
+{
+    pull_list *l = payload;
+    l->n++;
+    if (l->j) {
+        util_json *j = l->j;
+        util_json_object_begin(j);
+        util_json_kv_string(j, "at", p->at);
+        util_json_kv_string(j, "uais", p->uais);
+        util_json_kv_int(j, "key", p->key_id);
+        util_json_kv_int(j, "status", p->status);
+        util_json_kv_string(j, "phase", p->phase);
+        util_json_kv_int(j, "batch", p->batch);
+        util_json_kv_int(j, "changes", p->n_changes);
+        util_json_object_end(j);
+        return 0;
+    }
+    char when[32];
+    util_timestamp_display(p->at, when);
+    fprintf(l->ctx->out, "  %-16s  %-26s  n°%-4lld  %3d  %-8s  %6lld  %6lld\n", when, p->uais,
+            (long long)p->key_id, p->status, p->phase ? p->phase : "", (long long)p->batch,
+            (long long)p->n_changes);
+    return 0;
+}
+
+static int run_org_pulls(cli_ctx *ctx, cli_args *args)
+{
+    const char *name = NULL;
+    int status = org_arg(ctx, args, &name);
+    if (status) {
+        return status;
+    }
+    int64_t limit = 20;
+    const char *v = cli_value(args, "limit");
+    if (v && (!util_parse_int64(v, strlen(v), &limit) || limit < 0)) {
+        return cli_usage_error(ctx, "%s", _("--limit : nombre attendu"));
+    }
+    relais_store *s = NULL;
+    util_arena *a = NULL;
+    int rc = cli_open_store(ctx, &s, true);
+    if (rc == 0) {
+        rc = util_arena_new(&a, 1024);
+    }
+    relais_organisation *org = NULL;
+    if (rc == 0) {
+        rc = relais_store_org_find(&org, s, a, name);
+    }
+    if (rc < 0) {
+        relais_store_close(s);
+        util_arena_free(a);
+        return cli_fail(ctx, rc);
+    }
+    util_json j;
+    pull_list l = {.ctx = ctx};
+    if (ctx->json) {
+        util_json_init_file(&j, ctx->out, true);
+        util_json_array_begin(&j);
+        l.j = &j;
+    } else {
+        fprintf(ctx->out, _("Derniers relevés de « %s » (date, établissements, clé, statut HTTP, "
+                            "phase, lot, éléments) :\n"),
+                org->name);
+    }
+    rc = relais_store_pull_foreach(s, org->id, (size_t)limit, show_pull, &l);
+    if (ctx->json) {
+        util_json_array_end(&j);
+        util_json_end(&j);
+    } else if (rc == 0 && l.n == 0) {
+        fprintf(ctx->out, "  %s\n", _("aucun"));
+    }
+    relais_store_close(s);
+    util_arena_free(a);
+    return rc < 0 ? cli_fail(ctx, rc) : CLI_EXIT_OK;
+}
+
+const cli_command cli_cmd_org_pulls = {
+    .name = "org pulls",
+    .summary = N_("les derniers relevés du flux par les partenaires d'une organisation"),
+    .usage = "ORG [--limit N]",
+    .options = org_pulls_options,
+    .has_json = true,
+    .uses_db = true,
+    .run = run_org_pulls,
 };

@@ -29,6 +29,7 @@ extern const cli_command cli_cmd_serve;
 extern const cli_command cli_cmd_org_add;
 extern const cli_command cli_cmd_org_list;
 extern const cli_command cli_cmd_org_set;
+extern const cli_command cli_cmd_org_pulls;
 extern const cli_command cli_cmd_keys_new;
 extern const cli_command cli_cmd_keys_rotate;
 extern const cli_command cli_cmd_keys_revoke;
@@ -54,6 +55,7 @@ const cli_command *const cli_commands[] = {
     &cli_cmd_org_add,
     &cli_cmd_org_list,
     &cli_cmd_org_set,
+    &cli_cmd_org_pulls,
     &cli_cmd_keys_new,
     &cli_cmd_keys_rotate,
     &cli_cmd_keys_revoke,

@@ -234,4 +234,9 @@ pulls=$(sqlite3 hub.db "SELECT count(*) FROM pull WHERE organisation_id = 1")
 [ "$(sqlite3 hub.db "SELECT count(*) FROM pull WHERE n_changes > 0")" -ge "$n" ] || fail "relevés sans changements"
 [ -n "$(sqlite3 hub.db "SELECT last_sync_at FROM establishment WHERE uai = '$A'")" ] || fail "date de synchro"
 [ -n "$(sqlite3 hub.db "SELECT last_used_at FROM sync_key WHERE id = 1")" ] || fail "clé utilisée"
+expect_status 0 "$RELAIS" --db hub.db org pulls ASREC --limit 5 --json
+[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/.out")" = 5 ] ||
+    fail "org pulls"
+expect_status 0 "$RELAIS" --db hub.db org pulls ASREC
+contains "$WORK/.out" "${A}_$B"
 echo "test_serve : OK ($n lots pour l'image complète, $pulls relevés)"

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #define QUEUE_MAX 100000 /* pulls waiting to be written; more are dropped */
+#define PULL_BATCH 2048  /* pulls written per transaction */
 
 typedef struct queued_pull {
     int64_t org_id, key_id;
@@ -211,7 +212,8 @@ static void *recorder(void *arg)
         bool due = svc->stop || svc->n_queue >= 1024 ||
                    util_monotonic() - last_flush >= svc->flush_ms / 1000.0;
         if (due) {
-            n = svc->n_queue;
+            /* At most PULL_BATCH per transaction: a backlog is written in several. */
+            n = UTIL_MIN(svc->n_queue, (size_t)PULL_BATCH);
             if (n > cap) {
                 queued_pull *nb = util_realloc(batch, n * sizeof *nb);
                 if (nb) {
