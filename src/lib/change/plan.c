@@ -612,9 +612,9 @@ int relais_plan_foreach_warning(relais_plan *p, relais_warning_cb cb, void *payl
         rc = util_arena_new(&a, 4096);
     }
     while (rc == 0) {
-        uint8_t sev;
-        int32_t kind;
-        uint64_t line;
+        uint8_t sev = 0;
+        int32_t kind = -1;
+        uint64_t line = 0;
         rc = util_spool_read(p->warnings, &sev, sizeof sev);
         if (rc == RELAIS_ENOTFOUND) {
             rc = 0;
@@ -669,7 +669,7 @@ int plan_read_op(plan_op *out, util_spool *sp, util_arena *a)
     }
     for (uint16_t i = 0; i < out->h.n_values && rc == 0; i++) {
         plan_value *v = &out->values[i];
-        uint8_t is_ref;
+        uint8_t is_ref = 0;
         rc = util_spool_read(sp, &v->field, sizeof v->field);
         if (rc == 0) {
             rc = util_spool_read(sp, &is_ref, sizeof is_ref);
