@@ -222,6 +222,13 @@ int relais_store_record_touch(relais_store *s, int64_t id, int64_t run_id);
 
 /* ------------------------------------------------------ journal, more */
 
+/**
+ * For a connection whose writes may be lost on a power cut without harm (the
+ * record of pulls, delivery notes): commits stop waiting for the disk
+ * (SQLite synchronous=NORMAL in WAL mode; the database stays consistent).
+ */
+int relais_store_relax_durability(relais_store *s);
+
 /** Changes made by run `run_id`, in seq order (reverse: newest first). */
 int relais_store_run_changes_foreach(relais_store *s, int64_t run_id, bool reverse,
                                      relais_change_cb cb, void *payload);

@@ -71,6 +71,11 @@ static int one_int(int64_t *out, relais_store *s, store_stmt *st)
     return rc < 0 ? rc : 0;
 }
 
+int relais_store_relax_durability(relais_store *s)
+{
+    return store_drv(s)->exec(store_handle(s), "PRAGMA synchronous=NORMAL");
+}
+
 /* ----------------------------------------------------- journal, more */
 
 #define CHANGE_COLUMNS "seq, run_id, COALESCE(scope_id, 0), kind, entity_id, op, data"
