@@ -94,4 +94,30 @@ contains "$WORK/.err" "déjà été annulée"
 expect_status 3 "$RELAIS" --db hub.db runs revert "$stale"
 contains "$WORK/.err" "n'a pas été appliquée"
 expect_status 3 "$RELAIS" --db hub.db runs show 999
+
+# Through a real importer (cli_apply_plan): an STS-Web export with one teacher fewer,
+# under a threshold of 0 deactivations of staff.
+STS="$RELAIS_SOURCE_DIR/tests/data/samples/sts/sts_emp_0771991W_2018.xml"
+expect_status 0 "$RELAIS" --db sts.db init --year 2018
+expect_status 0 "$RELAIS" --db sts.db import sts "$STS"
+python3 - "$STS" <<'EOF2'
+import re, sys
+b = open(sys.argv[1], "rb").read()
+last = list(re.finditer(rb"<INDIVIDU [^>]*>.*?</INDIVIDU>", b, re.S))[-1]
+open("moins.xml", "wb").write(b[:last.start()] + b[last.end():])
+EOF2
+expect_status 0 "$RELAIS" --db sts.db thresholds set --category staff --max-count 0
+expect_status 0 "$RELAIS" --db sts.db import sts --dry-run moins.xml
+contains "$WORK/.out" "serait mis en quarantaine"
+expect_status 3 "$RELAIS" --db sts.db import sts moins.xml
+contains "$WORK/.out" "MIS EN QUARANTAINE"
+contains "$WORK/.out" "personnels : 1 désactivation(s) sur 3 actif(s)"
+expect_status 3 "$RELAIS" --db sts.db import sts --json moins.xml
+[ "$(json_get "$WORK/.out" 'd["quarantined"]')" = True ] || fail "JSON : quarantaine"
+sq=$(json_get "$WORK/.out" 'd["quarantine_run"]')
+[ "$(sqlite3 sts.db "SELECT count(*) FROM staff s JOIN entity e ON e.id = s.id WHERE e.is_active = 1")" = 3 ] ||
+    fail "la quarantaine a désactivé un personnel"
+expect_status 0 "$RELAIS" --db sts.db runs approve "$sq"
+[ "$(sqlite3 sts.db "SELECT count(*) FROM staff s JOIN entity e ON e.id = s.id WHERE e.is_active = 1")" = 2 ] ||
+    fail "approbation sans effet"
 echo "test_runs : OK"
