@@ -201,12 +201,20 @@ static bool token_is(const char *t, size_t len, const char *word)
 
 bool text_is_particle(const char *token, size_t len)
 {
-    static const char *const particles[] = {"de",  "du",  "des", "d",   "la",   "le",  "les",
-                                            "l",   "van", "von", "der", "den",  "da",  "di",
-                                            "del", "dos", "das", "do",  "della", "ter", "ten",
-                                            "zu",  "y",   "e",   "af",  "vom",  "dei", "degli"};
+    static const struct {
+        const char *word;
+        size_t len;
+    } particles[] = {
+        {"d", 1},   {"l", 1},   {"y", 1},   {"e", 1},   {"de", 2},  {"du", 2},    {"la", 2},
+        {"le", 2},  {"da", 2},  {"di", 2},  {"do", 2},  {"zu", 2},  {"af", 2},    {"des", 3},
+        {"les", 3}, {"van", 3}, {"von", 3}, {"der", 3}, {"den", 3}, {"del", 3},   {"dos", 3},
+        {"das", 3}, {"ter", 3}, {"ten", 3}, {"vom", 3}, {"dei", 3}, {"della", 5}, {"degli", 5},
+    };
+    if (len == 0 || len > 5) {
+        return false;
+    }
     for (size_t i = 0; i < UTIL_ARRAY_LEN(particles); i++) {
-        if (token_is(token, len, particles[i])) {
+        if (particles[i].len == len && memcmp(token, particles[i].word, len) == 0) {
             return true;
         }
     }
