@@ -74,7 +74,8 @@ typedef enum relais_field_group {
     X(SERVICE, "service", "service", "services")                                                 \
     X(SERVICE_TEACHER, "service_teacher", "service_teacher", "enseignants des services")         \
     X(COURSE, "course", "course", "cours")                                                       \
-    X(XREF, "xref", "xref", "identifiants externes")
+    X(XREF, "xref", "xref", "identifiants externes")                                             \
+    X(XREF_REJECTION, "xref_rejection", "xref_rejection", "rapprochements refusés")
 
 typedef enum relais_kind {
 #define RELAIS_KIND_ENUM(e, name, table, label) RELAIS_KIND_##e,
@@ -341,6 +342,17 @@ typedef enum relais_kind {
     X(ENTITY, "entity_id", REF, DATA, NONE) /* any kind */                                       \
     X(PROVENANCE, "provenance", TEXT, DATA, NONE) /* import, key, auto, manual */
 
+/*
+ * A pair the crosswalk must never link: a person decided that external
+ * identifier `external_id` of `application` is not record `entity_id`
+ * (relais match reject). Later matching runs never propose the pair again.
+ */
+#define RELAIS_FIELDS_XREF_REJECTION(X)                                                          \
+    X(APPLICATION, "application", TEXT, KEY, NONE)                                               \
+    X(CATEGORY, "category", TEXT, KEY, NONE)                                                     \
+    X(EXTERNAL_ID, "external_id", TEXT, KEY, NONE)                                               \
+    X(ENTITY, "entity_id", REF, KEY, NONE)
+
 /* Field enums: RELAIS_<KIND>_<FIELD>. */
 #define RELAIS_DECLARE_FIELDS(KIND, LIST)                                                        \
     enum relais_##KIND##_field { LIST(RELAIS_FIELD_ENUM_##KIND) RELAIS_##KIND##_FIELD_COUNT };
@@ -364,6 +376,7 @@ typedef enum relais_kind {
 #define RELAIS_FIELD_ENUM_SERVICE_TEACHER(e, c, t, g, r) RELAIS_SERVICE_TEACHER_##e,
 #define RELAIS_FIELD_ENUM_COURSE(e, c, t, g, r) RELAIS_COURSE_##e,
 #define RELAIS_FIELD_ENUM_XREF(e, c, t, g, r) RELAIS_XREF_##e,
+#define RELAIS_FIELD_ENUM_XREF_REJECTION(e, c, t, g, r) RELAIS_XREF_REJECTION_##e,
 
 RELAIS_DECLARE_FIELDS(MEF, RELAIS_FIELDS_MEF)
 RELAIS_DECLARE_FIELDS(SUBJECT, RELAIS_FIELDS_SUBJECT)
@@ -384,6 +397,7 @@ RELAIS_DECLARE_FIELDS(SERVICE, RELAIS_FIELDS_SERVICE)
 RELAIS_DECLARE_FIELDS(SERVICE_TEACHER, RELAIS_FIELDS_SERVICE_TEACHER)
 RELAIS_DECLARE_FIELDS(COURSE, RELAIS_FIELDS_COURSE)
 RELAIS_DECLARE_FIELDS(XREF, RELAIS_FIELDS_XREF)
+RELAIS_DECLARE_FIELDS(XREF_REJECTION, RELAIS_FIELDS_XREF_REJECTION)
 
 /** Description of one field. */
 typedef struct relais_field {

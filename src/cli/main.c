@@ -40,6 +40,11 @@ extern const cli_command cli_cmd_runs_approve;
 extern const cli_command cli_cmd_runs_revert;
 extern const cli_command cli_cmd_thresholds_list;
 extern const cli_command cli_cmd_thresholds_set;
+extern const cli_command cli_cmd_match;
+extern const cli_command cli_cmd_match_accept;
+extern const cli_command cli_cmd_match_reject;
+extern const cli_command cli_cmd_match_export;
+extern const cli_command cli_cmd_duplicates;
 
 const cli_command *const cli_commands[] = {
     &cli_cmd_init,
@@ -69,6 +74,11 @@ const cli_command *const cli_commands[] = {
     &cli_cmd_version,
     &cli_cmd_manpage,
     &cli_cmd_gen,
+    &cli_cmd_match,
+    &cli_cmd_match_accept,
+    &cli_cmd_match_reject,
+    &cli_cmd_match_export,
+    &cli_cmd_duplicates,
     NULL,
 };
 

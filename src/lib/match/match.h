@@ -73,6 +73,7 @@ typedef struct match_person {
     const char *classe;  /* class (division) code */
     const char *adresse; /* address lines joined by '|' (hub guardians, for duplicates) */
     const char *login;   /* ENT login (ENT identifiers file) */
+    const char *uai;     /* partner lists: establishment given by the file, or NULL */
     uint32_t *children;  /* guardians: indices of their children in the same list */
     uint32_t n_children;
     unsigned long line;  /* line of the source file (partner lists), 0 otherwise */

@@ -44,11 +44,28 @@
 #define W_CHILDREN_DIFFER (-4.0)
 #define W_ADDRESS 6.0
 
-static double u_of(const mctx *c, int cg, uint32_t id)
+/*
+ * Frequencies are the hub's, smoothed towards a national baseline u0 with a
+ * weight of PSEUDO persons: a hub of 12 students says little about how common
+ * a surname is (1/12 would make every agreement weak), a hub of a million says
+ * nearly everything.
+ */
+#define PSEUDO 2000.0
+#define U0_SURNAME 0.0005
+#define U0_FIRST 0.003
+#define U0_DATE (1.0 / 3650.0)
+#define U0_POSTCODE 0.02
+#define U0_CLASS 0.04
+
+static double smooth(const mctx *c, int cg, uint32_t count, double u0)
 {
-    double n = c->hub_n[cg] ? (double)c->hub_n[cg] : 1.0;
-    uint32_t k = id < c->n_tf ? c->tf[cg][id] : 0;
-    return (k ? (double)k : 1.0) / n;
+    double n = (double)c->hub_n[cg];
+    return ((double)(count ? count : 1) + PSEUDO * u0) / (n + PSEUDO);
+}
+
+static double u_of(const mctx *c, int cg, uint32_t id, double u0)
+{
+    return smooth(c, cg, id < c->n_tf ? c->tf[cg][id] : 0, u0);
 }
 
 /* log2(m/u), never below half a bit for an agreement. */
@@ -107,7 +124,7 @@ static void cmp_surname(mscore *s, const mctx *c, const mfeat *a, const mfeat *b
             double w;
             uint32_t reason;
             if (x->compact == y->compact || x->core == y->core) {
-                w = w_agree(M_NAME, u_of(c, cg, y->core));
+                w = w_agree(M_NAME, u_of(c, cg, y->core, U0_SURNAME));
                 reason = MATCH_R_SURNAME_EXACT;
                 if (i != j) {
                     w -= 0.5;
@@ -119,7 +136,7 @@ static void cmp_surname(mscore *s, const mctx *c, const mfeat *a, const mfeat *b
                 for (unsigned ti = 0; ti < x->n_tok; ti++) {
                     for (unsigned tj = 0; tj < y->n_tok; tj++) {
                         if (x->tok[ti] == y->tok[tj]) {
-                            double wp = w_agree(M_NAME, u_of(c, cg, y->tok[tj])) - 4.0;
+                            double wp = w_agree(M_NAME, u_of(c, cg, y->tok[tj], U0_SURNAME)) - 4.0;
                             if (wp < 1.0) {
                                 wp = 1.0;
                             }
@@ -131,7 +148,7 @@ static void cmp_surname(mscore *s, const mctx *c, const mfeat *a, const mfeat *b
                     }
                 }
                 if (reason == 0 && names_close(c, x->core, y->core)) {
-                    w = w_agree(M_NAME, u_of(c, cg, y->core)) - 1.0;
+                    w = w_agree(M_NAME, u_of(c, cg, y->core, U0_SURNAME)) - 1.0;
                     w = w > W_SURNAME_CLOSE_MAX ? W_SURNAME_CLOSE_MAX : w < 1.0 ? 1.0 : w;
                     reason = MATCH_R_SURNAME_CLOSE;
                 }
@@ -172,8 +189,8 @@ static void cmp_first(mscore *s, const mctx *c, const mfeat *a, const mfeat *b)
     while (k < nmin && a->fn[k] == b->fn[k]) {
         k++;
     }
-    double wf = w_agree(M_NAME, u_of(c, cg, b->fn_first ? b->fn_first : b->fn[0]));
-    double w0 = w_agree(M_NAME, u_of(c, cg, b->fn[0]));
+    double wf = w_agree(M_NAME, u_of(c, cg, b->fn_first ? b->fn_first : b->fn[0], U0_FIRST));
+    double w0 = w_agree(M_NAME, u_of(c, cg, b->fn[0], U0_FIRST));
     if ((k == na && k == nb) || (a->fn_first && a->fn_first == b->fn_first)) {
         s->w += wf;
         s->reasons |= MATCH_R_FIRST_EXACT;
@@ -278,9 +295,7 @@ static void cmp_date(mscore *s, const mctx *c, const mfeat *a, const mfeat *b)
         return;
     }
     int cg = b->cg;
-    double n = c->hub_n[cg] ? (double)c->hub_n[cg] : 1.0;
-    uint32_t k = match_date_tf(c, cg, b->date);
-    double u = (k ? (double)k : 1.0) / n;
+    double u = smooth(c, cg, match_date_tf(c, cg, b->date), U0_DATE);
     if (a->date == b->date) {
         s->w += w_agree(M_DATE, u);
         s->reasons |= MATCH_R_DATE_EXACT;
@@ -334,7 +349,7 @@ void match_compare(mscore *s, const mctx *c, const mfeat *a, const mfeat *b, int
     }
     if (a->postcode && b->postcode) {
         if (a->postcode == b->postcode) {
-            double w = w_agree(0.85, u_of(c, cg, b->postcode));
+            double w = w_agree(0.85, u_of(c, cg, b->postcode, U0_POSTCODE));
             s->w += w > W_POSTCODE_MAX ? W_POSTCODE_MAX : w;
             s->reasons |= MATCH_R_POSTCODE;
         } else {
@@ -364,7 +379,7 @@ void match_compare(mscore *s, const mctx *c, const mfeat *a, const mfeat *b, int
     }
     if (a->classe && b->classe) {
         if (a->classe == b->classe) {
-            double w = w_agree(0.85, u_of(c, cg, b->classe));
+            double w = w_agree(0.85, u_of(c, cg, b->classe, U0_CLASS));
             s->w += w > W_CLASS_MAX ? W_CLASS_MAX : w;
             s->reasons |= MATCH_R_CLASS;
         } else {

@@ -39,6 +39,7 @@ static const relais_field fields_SERVICE[] = {RELAIS_FIELDS_SERVICE(FIELD_ENTRY)
 static const relais_field fields_SERVICE_TEACHER[] = {RELAIS_FIELDS_SERVICE_TEACHER(FIELD_ENTRY)};
 static const relais_field fields_COURSE[] = {RELAIS_FIELDS_COURSE(FIELD_ENTRY)};
 static const relais_field fields_XREF[] = {RELAIS_FIELDS_XREF(FIELD_ENTRY)};
+static const relais_field fields_XREF_REJECTION[] = {RELAIS_FIELDS_XREF_REJECTION(FIELD_ENTRY)};
 
 static relais_kind_info kinds[RELAIS_KIND_COUNT] = {
 #define KIND_ENTRY(e, nm, tbl, lbl)                                                              \
