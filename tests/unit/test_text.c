@@ -199,7 +199,6 @@ static void test_text__gendered_and_typos(void **state)
             !text_gendered_variant(b, strlen(b), a, strlen(a))) {
             fail_msg("%s / %s should be masculine/feminine forms", a, b);
         }
-        assert_false(text_typo_close(a, strlen(a), b, strlen(b)));
     }
     assert_false(text_gendered_variant("martin", 6, "marine", 6));
     assert_true(text_gendered_variant("anne", 4, "anna", 4)); /* anna/anne: two names */
@@ -207,7 +206,8 @@ static void test_text__gendered_and_typos(void **state)
     assert_true(text_typo_close("dupont", 6, "dupond", 6));
     assert_true(text_typo_close("christophe", 10, "cristophe", 9));
     assert_false(text_typo_close("christophe", 10, "cristofe", 8)); /* three edits */
-    assert_false(text_typo_close("leo", 3, "lea", 3));
+    assert_false(text_typo_close("leo", 3, "lea", 3)); /* too short for a typing error */
+    assert_true(text_typo_close("leroy", 5, "leroye", 6)); /* surnames have no gender */
     assert_false(text_typo_close("dupont", 6, "durand", 6));
     assert_true(text_known_first_name("lea", 3));
     assert_true(text_known_first_name("zoe", 3));

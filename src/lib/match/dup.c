@@ -113,7 +113,9 @@ int match_duplicates(match_dup **out, size_t *n_out, const match_list *hub,
                 cand[n_cand++] = ix.ents[s0 + m].idx;
             }
         }
-        qsort(cand, n_cand, sizeof *cand, cmp_u32);
+        if (n_cand > 1) {
+            qsort(cand, n_cand, sizeof *cand, cmp_u32);
+        }
         for (size_t m = 0; m < n_cand && rc == 0; m++) {
             uint32_t j = cand[m];
             if (j <= i || (m > 0 && cand[m - 1] == j)) {
@@ -126,8 +128,8 @@ int match_duplicates(match_dup **out, size_t *n_out, const match_list *hub,
             int kids = shared(&hub->persons[i], &hub->persons[j]);
             mscore s;
             match_compare(&s, &c, fi, fj, kids, 0);
-            if (s.vetoes) {
-                continue;
+            if (s.vetoes || (s.reasons & MATCH_R_SEX_DIFFERS)) {
+                continue; /* a father and a mother of one name are two persons */
             }
             double post = match_posterior(&c, fi, fj, s.w);
             if (post < opt.review_threshold) {

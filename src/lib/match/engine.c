@@ -384,7 +384,9 @@ static void score_candidates(worker *w, uint32_t p, uint32_t *cand, size_t n_can
 {
     engine *e = w->e;
     const mfeat *pf = &e->c.pf[p];
-    qsort(cand, n_cand, sizeof *cand, cmp_u32);
+    if (n_cand > 1) {
+        qsort(cand, n_cand, sizeof *cand, cmp_u32);
+    }
     for (size_t i = 0; i < n_cand; i++) {
         uint32_t h = cand[i];
         if (i > 0 && cand[i - 1] == h) {
@@ -575,13 +577,22 @@ typedef struct csr {
     uint32_t *idx;   /* edge indices */
 } csr;
 
+static void csr_free(csr *c)
+{
+    util_free(c->start);
+    util_free(c->idx);
+    c->start = NULL;
+    c->idx = NULL;
+}
+
 static int csr_build(csr *out, const medge *ed, size_t n_edges, size_t n, bool by_partner)
 {
     out->start = util_calloc(n + 2, sizeof *out->start);
     out->idx = util_malloc((n_edges ? n_edges : 1) * sizeof *out->idx);
-    if (out->start == NULL || out->idx == NULL) {
-        util_free(out->start);
-        util_free(out->idx);
+    uint32_t *fill = util_malloc((n + 1) * sizeof *fill);
+    if (out->start == NULL || out->idx == NULL || fill == NULL) {
+        util_free(fill);
+        csr_free(out);
         return RELAIS_ENOMEM;
     }
     for (size_t i = 0; i < n_edges; i++) {
@@ -590,24 +601,12 @@ static int csr_build(csr *out, const medge *ed, size_t n_edges, size_t n, bool b
     for (size_t i = 1; i <= n + 1; i++) {
         out->start[i] += out->start[i - 1];
     }
-    uint32_t *fill = util_malloc((n + 1) * sizeof *fill);
-    if (fill == NULL) {
-        util_free(out->start);
-        util_free(out->idx);
-        return RELAIS_ENOMEM;
-    }
     memcpy(fill, out->start, (n + 1) * sizeof *fill);
     for (size_t i = 0; i < n_edges; i++) {
         out->idx[fill[by_partner ? ed[i].p : ed[i].h]++] = (uint32_t)i;
     }
     util_free(fill);
     return 0;
-}
-
-static void csr_free(csr *c)
-{
-    util_free(c->start);
-    util_free(c->idx);
 }
 
 /*
@@ -652,7 +651,9 @@ static int assign(engine *e, evec *ed, uint32_t *h_edge, util_idset *assigned_p,
     const match_options *opt = e->opt;
     medge *v = ed->v;
     size_t n = ed->n;
-    qsort(v, n, sizeof *v, cmp_edge_rank);
+    if (n > 1) {
+        qsort(v, n, sizeof *v, cmp_edge_rank);
+    }
     csr byp = {0}, byh = {0};
     int rc = csr_build(&byp, v, n, e->c.partner->n, true);
     if (rc == 0) {
@@ -964,7 +965,9 @@ int match_run(match_result **out, const match_list *partner, const match_list *h
         rc = RELAIS_ENOMEM;
     }
     /* 5. The result. */
-    qsort(e.out.v, e.out.n, sizeof *e.out.v, cmp_out);
+    if (e.out.n > 1) {
+        qsort(e.out.v, e.out.n, sizeof *e.out.v, cmp_out);
+    }
     r->links = util_malloc((e.out.n ? e.out.n : 1) * sizeof *r->links);
     r->partner_outcome = util_calloc(np, 1);
     r->hub_matched = util_calloc(nh, 1);

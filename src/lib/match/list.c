@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "text/text.h"
+#include "match_internal.h"
 
 static const char *const category_names[MATCH_N_CATEGORIES] = {"student", "guardian", "teacher",
                                                                "staff"};
@@ -35,6 +35,51 @@ relais_kind match_category_kind(match_category c)
     }
 }
 
+/* Base letters of U+00C0..U+00FF (UTF-8 C3 80..C3 BF); '_' for × and ÷. */
+static const char *const latin1_base[64] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", "_", "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", "_", "o", "u", "u", "u", "u", "y", "th", "y",
+};
+
+void match_fold_word(char *out, size_t size, const char *s, size_t len)
+{
+    size_t n = 0;
+    bool sep = false;
+    for (size_t i = 0; i < len && n + 3 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *rep = NULL;
+        char one[2] = {0, 0};
+        if (c == 0xC3 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0xBF) {
+            rep = latin1_base[(unsigned char)s[++i] - 0x80];
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            one[0] = (char)c;
+            rep = one;
+        } else if (c >= 'A' && c <= 'Z') {
+            one[0] = (char)(c - 'A' + 'a');
+            rep = one;
+        } else if (c >= 0x80 && c < 0xC0) {
+            continue; /* continuation byte of a letter we do not know: dropped */
+        } else if (c >= 0xC0) {
+            continue;
+        }
+        if (rep == NULL || rep[0] == '_') {
+            sep = n > 0;
+            continue;
+        }
+        if (sep) {
+            out[n++] = '_';
+            sep = false;
+        }
+        for (; *rep && n + 1 < size; rep++) {
+            out[n++] = *rep;
+        }
+    }
+    out[n] = '\0';
+}
+
 bool match_category_parse(match_category *out, const char *s, size_t len)
 {
     static const struct {
@@ -52,26 +97,19 @@ bool match_category_parse(match_category *out, const char *s, size_t len)
         {"perseducnat", MATCH_STAFF},
     };
     char folded[64];
-    util_buf b = UTIL_BUF_INIT;
-    bool found = false;
-    if (len < sizeof folded && text_fold(&b, s, len) == 0 && b.len < sizeof folded) {
-        /* "Personnel de direction" → "personnel": the first word decides. */
-        size_t n = 0;
-        while (n < b.len && b.data[n] != ' ') {
-            folded[n] = b.data[n];
-            n++;
-        }
-        folded[n] = '\0';
-        for (size_t i = 0; i < UTIL_ARRAY_LEN(words); i++) {
-            if (strcmp(folded, words[i].word) == 0) {
-                *out = words[i].c;
-                found = true;
-                break;
-            }
+    match_fold_word(folded, sizeof folded, s, len);
+    /* "Personnel de direction" → "personnel": the first word decides. */
+    char *us = strchr(folded, '_');
+    if (us) {
+        *us = '\0';
+    }
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(words); i++) {
+        if (strcmp(folded, words[i].word) == 0) {
+            *out = words[i].c;
+            return true;
         }
     }
-    util_buf_free(&b);
-    return found;
+    return false;
 }
 
 const char *match_decision_name(match_decision d)

@@ -177,6 +177,12 @@ void mkindex_lookup(const mkindex *ix, uint64_t key, size_t *start, size_t *coun
 /** Do features x and y (both from one list) look like one person? (hub term frequencies) */
 bool match_same_person(const mctx *c, const mfeat *x, const mfeat *y, double threshold);
 
+/**
+ * Fold a short word (a header, a category, a sex) without allocating: lower-case
+ * ASCII, Latin-1 accents removed, runs of anything else as one '_', trimmed.
+ */
+void match_fold_word(char *out, size_t size, const char *s, size_t len);
+
 /** Date as YYYYMMDD from ISO text (0 when invalid). */
 uint32_t match_date_num(const char *iso);
 

@@ -12,7 +12,7 @@
  *
  * The ENT file carries a password column: it is never kept.
  */
-#include "match.h"
+#include "match_internal.h"
 
 #include <string.h>
 
@@ -205,15 +205,7 @@ static void warn(reader *r, unsigned long line, const char *code, const char *fm
 /* Header name folded to a key: "Date de naissance" → "date_de_naissance". */
 static void header_key(char *out, size_t size, const char *s, size_t len)
 {
-    util_buf b = UTIL_BUF_INIT;
-    size_t n = 0;
-    if (text_fold(&b, s, len) == 0) {
-        for (size_t i = 0; i < b.len && n + 1 < size; i++) {
-            out[n++] = b.data[i] == ' ' ? '_' : b.data[i];
-        }
-    }
-    out[n] = '\0';
-    util_buf_free(&b);
+    match_fold_word(out, size, s, len);
 }
 
 static const char *field_str(reader *r, const csv *c, int col)

@@ -95,11 +95,14 @@ static bool first_close(const mctx *c, uint32_t a, uint32_t b)
     size_t la, lb;
     const char *sa = mintern_str(&c->names, a, &la);
     const char *sb = mintern_str(&c->names, b, &lb);
+    if (c->known[a] && c->known[b]) {
+        return false; /* two common first names: two names, not a typing error */
+    }
     /* Short first names (Tom/Tow, Jade/Jae): one edit, at least three letters left. */
     bool close = text_typo_close(sa, la, sb, lb) ||
                  (UTIL_MIN(la, lb) == 3 && UTIL_MAX(la, lb) <= 4 &&
-                  text_damerau(sa, la, sb, lb, 1) <= 1 && !text_gendered_variant(sa, la, sb, lb));
-    return close && !(c->known[a] && c->known[b]);
+                  text_damerau(sa, la, sb, lb, 1) <= 1);
+    return close && !text_gendered_variant(sa, la, sb, lb);
 }
 
 /* ----------------------------------------------------------------- surname */

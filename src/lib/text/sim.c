@@ -225,8 +225,5 @@ bool text_typo_close(const char *a, size_t alen, const char *b, size_t blen)
         return false;
     }
     unsigned max = lmin >= 8 ? 2 : 1;
-    if (text_damerau(a, alen, b, blen, max) > max) {
-        return false;
-    }
-    return !text_gendered_variant(a, alen, b, blen);
+    return text_damerau(a, alen, b, blen, max) <= max;
 }

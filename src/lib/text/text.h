@@ -83,7 +83,8 @@ bool text_known_first_name(const char *token, size_t len);
 /**
  * Could folded names a and b be the same name with a typing error? True when
  * they are equal, or within Damerau–Levenshtein distance 1 (both at least 4
- * bytes long) or 2 (both at least 8), and they are not gendered variants.
+ * bytes long) or 2 (both at least 8). For first names, callers also rule out
+ * gendered variants (text_gendered_variant) and pairs of known first names.
  */
 bool text_typo_close(const char *a, size_t alen, const char *b, size_t blen);
 
