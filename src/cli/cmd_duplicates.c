@@ -85,7 +85,7 @@ static int run_duplicates(cli_ctx *ctx, cli_args *args)
             util_json_key(&j, "reasons");
             util_json_array_begin(&j);
             for (unsigned bit = 0; bit < MATCH_N_REASONS; bit++) {
-                if (d[i].reasons & (1u << bit)) {
+                if (d[i].reasons & MATCH_R(bit)) {
                     util_json_string(&j, match_reason_code(bit));
                 }
             }
@@ -117,7 +117,7 @@ static int run_duplicates(cli_ctx *ctx, cli_args *args)
             fprintf(f, "\n   %s : ", _("raisons"));
             bool first = true;
             for (unsigned bit = 0; bit < MATCH_N_REASONS; bit++) {
-                uint32_t m = 1u << bit;
+                match_reasons m = MATCH_R(bit);
                 if ((d[i].reasons & m) && m != MATCH_R_SEX_AGREES) {
                     fprintf(f, "%s%s", first ? "" : ", ", match_reason_label(bit));
                     first = false;

@@ -22,7 +22,7 @@ static const cli_option match_cli_options[] = {
     {"uai", 'u', "UAI", N_("un seul établissement")},
     {"year", 'y', "AAAA", N_("année scolaire (défaut : l'année courante du hub)")},
     {"format", 'f', "FORMAT",
-     N_("format de la liste : csv (partenaire), ent (ENT-Identifiants) ; défaut : détecté")},
+     N_("format de la liste : csv (partenaire), ent (ENT-Identifiants), aaf ; défaut : détecté")},
     {"dry-run", 'n', NULL, N_("simulation : calculer et afficher, ne rien enregistrer")},
     {"out", 'o', "FICHIER",
      N_("écrire aussi le fichier de rapprochement pour le partenaire (.xml : XML, sinon CSV)")},
@@ -117,11 +117,11 @@ static void describe(FILE *f, const match_person *p)
     }
 }
 
-static void print_reasons(FILE *f, uint32_t reasons, unsigned n_children)
+static void print_reasons(FILE *f, match_reasons reasons, unsigned n_children)
 {
     bool first = true;
     for (unsigned b = 0; b < MATCH_N_REASONS; b++) {
-        uint32_t bit = 1u << b;
+        match_reasons bit = MATCH_R(b);
         if (!(reasons & bit) || bit == MATCH_R_SEX_AGREES) {
             continue;
         }
@@ -194,7 +194,7 @@ static void json_link(util_json *j, const match_list *pl, const match_list *hub,
     util_json_key(j, "reasons");
     util_json_array_begin(j);
     for (unsigned b = 0; b < MATCH_N_REASONS; b++) {
-        if (l->reasons & (1u << b)) {
+        if (l->reasons & MATCH_R(b)) {
             util_json_string(j, match_reason_code(b));
         }
     }
@@ -239,7 +239,10 @@ static void print_text(cli_ctx *ctx, const char *partner, const char *file,
 {
     FILE *f = ctx->out;
     fprintf(f, _("Rapprochement des identités avec %s — %s (%s) — %d-%d\n\n"), partner, file,
-            fmt == MATCH_FORMAT_ENT ? "ENT-Identifiants" : _("liste CSV du partenaire"), year,
+            fmt == MATCH_FORMAT_ENT   ? "ENT-Identifiants"
+            : fmt == MATCH_FORMAT_AAF ? _("fichiers AAF")
+                                      : _("liste CSV du partenaire"),
+            year,
             year + 1);
     print_table(f, sum);
     size_t n_review = 0, n_unmatched = 0;
@@ -359,9 +362,9 @@ static int run_match(cli_ctx *ctx, cli_args *args)
     if (status) {
         return status;
     }
-    if (args->n_pos != 1) {
-        return cli_usage_error(ctx, "%s", _("indiquez un (et un seul) fichier de personnes du "
-                                            "partenaire"));
+    if (args->n_pos < 1) {
+        return cli_usage_error(ctx, "%s", _("indiquez le fichier de personnes du partenaire (ou "
+                                            "les fichiers AAF)"));
     }
     const char *file = args->pos[0];
     bool dry_run = cli_flag(args, "dry-run");
@@ -380,7 +383,7 @@ static int run_match(cli_ctx *ctx, cli_args *args)
         } else if (strcasecmp(format, "aaf") == 0) {
             ro.format = MATCH_FORMAT_AAF;
         } else {
-            return cli_usage_error(ctx, _("format inconnu : « %s » (csv ou ent)"), format);
+            return cli_usage_error(ctx, _("format inconnu : « %s » (csv, ent ou aaf)"), format);
         }
     }
     relais_store *s = NULL;
@@ -404,7 +407,7 @@ static int run_match(cli_ctx *ctx, cli_args *args)
     ro.warn = print_warning;
     ro.payload = &ws;
     match_format fmt = MATCH_FORMAT_CSV;
-    rc = match_read_file(&pl, &fmt, file, &ro);
+    rc = match_read_files(&pl, &fmt, args->pos, args->n_pos, &ro);
     if (rc == 0) {
         rc = match_hub_load(&hub, s, year, cli_value(args, "uai"));
     }
@@ -438,14 +441,14 @@ static int run_match(cli_ctx *ctx, cli_args *args)
     if (rc == 0) {
         rc = relais_plan_new(&plan, s, command);
     }
-    if (rc == 0) {
-        rc = relais_plan_add_source(plan, file);
+    for (size_t i = 0; i < args->n_pos && rc == 0; i++) {
+        rc = relais_plan_add_source(plan, args->pos[i]);
     }
     if (rc == 0) {
         rc = match_plan_links(plan, s, partner, pl, hub, r);
     }
     int64_t run_id = 0;
-    if (rc == 0 && !dry_run && relais_plan_n_changes(plan) > 0) {
+    if (rc == 0 && !dry_run) {
         rc = relais_plan_apply(&run_id, plan);
     }
     if (rc < 0) {
@@ -466,20 +469,28 @@ static int run_match(cli_ctx *ctx, cli_args *args)
                                              RELAIS_COUNT_RESTORED);
         size_t unchanged = relais_plan_counter(plan, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_XREF,
                                                RELAIS_COUNT_UNCHANGED);
+        size_t removed = relais_plan_counter(plan, RELAIS_PLAN_ALL_SCOPES, RELAIS_KIND_XREF,
+                                             RELAIS_COUNT_DEACTIVATED);
         fputc('\n', ctx->out);
         if (dry_run) {
             fprintf(ctx->out,
-                    _("Simulation : rien n'a été écrit (%zu lien(s) seraient créés, %zu modifiés, "
-                      "%zu déjà enregistrés).\n"),
-                    created, updated, unchanged);
-        } else if (run_id) {
+                    _("Simulation : rien n'a été écrit (liens : %zu à créer, %zu à modifier, %zu à "
+                      "retirer, %zu déjà enregistrés).\n"),
+                    created, updated, removed, unchanged);
+        } else if (relais_plan_n_changes(plan) > 0) {
             fprintf(ctx->out,
-                    _("Liens enregistrés dans la table de correspondance : %zu créé(s), %zu "
-                      "modifié(s), %zu inchangé(s) (exécution n°%lld).\n"),
-                    created, updated, unchanged, (long long)run_id);
+                    _("Table de correspondance : %zu lien(s) créé(s), %zu modifié(s), %zu "
+                      "retiré(s), %zu inchangé(s) (exécution n°%lld).\n"),
+                    created, updated, removed, unchanged, (long long)run_id);
         } else {
-            fprintf(ctx->out, _("Aucun changement : les %zu lien(s) étaient déjà enregistrés.\n"),
-                    unchanged);
+            fprintf(ctx->out,
+                    _("Aucun changement : les %zu lien(s) étaient déjà enregistrés (exécution "
+                      "n°%lld).\n"),
+                    unchanged, (long long)run_id);
+        }
+        size_t n_warn = relais_plan_n_warnings(plan, RELAIS_SEVERITY_WARNING);
+        if (n_warn) {
+            fprintf(ctx->out, _("%zu lien(s) manuel(s) conservé(s) malgré le calcul.\n"), n_warn);
         }
         if (ws.n) {
             fprintf(ctx->out, _("%zu avertissement(s) sur le fichier (voir ci-dessus).\n"), ws.n);
@@ -584,9 +595,9 @@ static int run_export(cli_ctx *ctx, cli_args *args)
 const cli_command cli_cmd_match = {
     .name = "match",
     .summary = N_("rapprocher les identités d'une application partenaire avec le hub"),
-    .usage = "--partner NOM [--uai UAI] [--dry-run] [--json] [--out FICHIER] FICHIER",
-    .description = N_("Lit la liste de personnes du partenaire (CSV partenaire, ou "
-                      "ENT-Identifiants.csv), la rapproche des élèves, responsables, professeurs "
+    .usage = "--partner NOM [--uai UAI] [--dry-run] [--json] [--out FICHIER] FICHIER...",
+    .description = N_("Lit la liste de personnes du partenaire (CSV partenaire, "
+                      "ENT-Identifiants.csv, ou fichiers AAF : XML, zip ou répertoire), la rapproche des élèves, responsables, professeurs "
                       "et personnels du hub (identifiants d'abord : INE, liens déjà enregistrés ; "
                       "puis noms, prénoms, date de naissance, sexe, coordonnées, enfants), "
                       "enregistre les liens sûrs dans la table de correspondance et liste les cas "

@@ -57,11 +57,11 @@ static void in_estab(match_list *hub)
 }
 
 /* Score of partner person 0 against hub person h; *reasons gets the reasons. */
-static double score(const match_list *pl, const match_list *hub, uint32_t h, uint32_t *reasons,
+static double score(const match_list *pl, const match_list *hub, uint32_t h, match_reasons *reasons,
                     bool *ok)
 {
     double s;
-    uint32_t r;
+    match_reasons r;
     *ok = match_score_pair(&s, &r, pl, 0, hub, h);
     if (reasons) {
         *reasons = r;
@@ -234,10 +234,96 @@ static void test_match__read_partner_csv(void **state)
     assert_non_null(strstr(relais_error_last(), "date_naissance"));
     assert_non_null(strstr(relais_error_last(), "liste.csv:1"));
     assert_int_equal(read_str(&l, &w, "", &f), RELAIS_EINVALID);
-    /* AAF is recognised, and not supported yet */
-    assert_int_equal(read_str(&l, &w, "<?xml version=\"1.0\"?><ficAlimMENESR/>", &f),
-                     RELAIS_EINVALID);
+}
+
+static const char *aaf_doc =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!DOCTYPE ficAlimMENESR SYSTEM \"ficAlimMENESR.dtd\">\n"
+    "<ficAlimMENESR>\n"
+    "<addRequest><operationalAttributes><attr name=\"categorieStructure\"><value>EtabEducNat"
+    "</value></attr></operationalAttributes><identifier><id>3000</id></identifier><attributes>"
+    "<attr name=\"ENTStructureUAI\"><value>0999999Z</value></attr></attributes></addRequest>\n"
+    "<addRequest><operationalAttributes><attr name=\"categoriePersonne\"><value>Eleve</value>"
+    "</attr></operationalAttributes><identifier><id>2001</id></identifier><attributes>"
+    "<attr name=\"ENTEleveINE\"><value>070000001AA</value></attr>"
+    "<attr name=\"ENTEleveStructRattachId\"><value>4001</value></attr>"
+    "<attr name=\"ENTPersonDateNaissance\"><value>14/03/2012</value></attr>"
+    "<attr name=\"ENTPersonNomPatro\"><value>DUPONT</value></attr>"
+    "<attr name=\"sn\"><value>DUPONT</value></attr>"
+    "<attr name=\"givenName\"><value>Léa</value></attr>"
+    "<attr name=\"ENTPersonAutresPrenoms\"><value>Léa</value><value>Marie</value></attr>"
+    "<attr name=\"personalTitle\"><value>Mlle</value></attr>"
+    "<attr name=\"ENTElevePersRelEleve\"><value>2002$20$1$1$1$1</value>"
+    "<value>9999$10$0$1$0$0</value></attr>"
+    "<attr name=\"ENTPersonStructRattach\"><value>3000</value></attr>"
+    "<attr name=\"ENTEleveClasses\"><value>3000$5A</value></attr>"
+    "</attributes></addRequest>\n"
+    "<addRequest><operationalAttributes><attr name=\"categoriePersonne\"><value>PersRelEleve"
+    "</value></attr></operationalAttributes><identifier><id>2002</id></identifier><attributes>"
+    "<attr name=\"ENTPersonNomPatro\"><value>LEROY</value></attr>"
+    "<attr name=\"sn\"><value>DUPONT</value></attr>"
+    "<attr name=\"givenName\"><value>Anne</value></attr>"
+    "<attr name=\"mobile\"><value>06 11 22 33 44</value></attr>"
+    "<attr name=\"ENTPersonAdresse\"><value>3 RUE DES LILAS$$$</value></attr>"
+    "<attr name=\"ENTAuxPersRelEleveEleve\"><value>2001</value></attr>"
+    "</attributes></addRequest>\n"
+    "<addRequest><operationalAttributes><attr name=\"categoriePersonne\"><value>PersEducNat"
+    "</value></attr></operationalAttributes><identifier><id>2003</id></identifier><attributes>"
+    "<attr name=\"sn\"><value>DURAND</value></attr>"
+    "<attr name=\"givenName\"><value>Claire</value></attr>"
+    "<attr name=\"ENTPersonFonctions\"><value>3000$ENS$ENSEIGNEMENT$L1300$MATHEMATIQUES"
+    "</value></attr></attributes></addRequest>\n"
+    "<modifyRequest><operationalAttributes><attr name=\"categoriePersonne\"><value>Eleve"
+    "</value></attr></operationalAttributes><identifier><id>2001</id></identifier>"
+    "<modifications><modification name=\"sn\" operation=\"replace\"><value>X</value>"
+    "</modification></modifications></modifyRequest>\n"
+    "</ficAlimMENESR>\n";
+
+static void test_match__read_aaf(void **state)
+{
+    (void)state;
+    match_list *l;
+    warnings w;
+    match_format f;
+    assert_int_equal(read_str(&l, &w, aaf_doc, &f), 0);
     assert_int_equal(f, MATCH_FORMAT_AAF);
+    assert_int_equal(l->n, 3);
+    const match_person *e = &l->persons[0], *g = &l->persons[1], *t = &l->persons[2];
+    assert_string_equal(e->id, "2001");
+    assert_string_equal(e->siecle_id, "4001");
+    assert_string_equal(e->ine, "070000001AA");
+    assert_string_equal(e->prenoms, "Léa, Marie");
+    assert_string_equal(e->date_naissance, "2012-03-14");
+    assert_int_equal(e->sexe, 'F');
+    assert_string_equal(e->classe, "5A");
+    assert_string_equal(e->uai, "0999999Z");
+    assert_int_equal(g->category, MATCH_GUARDIAN);
+    assert_string_equal(g->nom, "LEROY");
+    assert_string_equal(g->nom_usage, "DUPONT");
+    assert_string_equal(g->phones, "06 11 22 33 44");
+    assert_int_equal(g->n_children, 1); /* linked from both sides, once */
+    assert_int_equal(g->children[0], 0);
+    assert_int_equal(t->category, MATCH_TEACHER);
+    assert_true(has_warning(&w, "AAF_DELTA", 0));
+    match_list_free(l);
+
+    /* the real sample of an AAF Eleve file (tests/data/samples) */
+    match_list *s;
+    assert_int_equal(match_read_file(&s, &f, test_source_path("tests/data/samples/aaf/"
+                                                              "entcore_ENT_Complet_20200101_Eleve_0000.xml"),
+                                     NULL),
+                     0);
+    assert_int_equal(f, MATCH_FORMAT_AAF);
+    assert_true(s->n >= 1);
+    assert_int_equal(s->persons[0].category, MATCH_STUDENT);
+    assert_string_equal(s->persons[0].ine, "100000000AA");
+    assert_string_equal(s->persons[0].date_naissance, "2000-01-01");
+    match_list_free(s);
+
+    /* entities stay refused */
+    assert_int_equal(read_str(&l, &w, "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]>"
+                                      "<ficAlimMENESR>&a;</ficAlimMENESR>", &f),
+                     RELAIS_EINVALID);
 }
 
 static void test_match__read_ent_csv(void **state)
@@ -303,7 +389,7 @@ static void test_match__surname_evidence(void **state)
     static const struct {
         match_category cat;
         const char *nom, *usage;
-        uint32_t want;
+        match_reasons want;
         bool ok;
     } cases[] = {
         {MATCH_GUARDIAN, "Leroy", NULL, MATCH_R_SURNAME_EXACT, true},
@@ -317,12 +403,13 @@ static void test_match__surname_evidence(void **state)
     for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
         match_list *pl = new_list();
         add(pl, cases[i].cat, "P", cases[i].nom, cases[i].usage, "Sophie", "1982-02-11", 'F');
-        uint32_t r;
+        match_reasons r;
         bool ok;
         double s = score(pl, hub, h, &r, &ok);
         assert_true(ok == cases[i].ok);
         if (cases[i].want && !(r & cases[i].want)) {
-            fail_msg("surname %s: reasons %#x lack %#x", cases[i].nom, r, cases[i].want);
+            fail_msg("surname %s: reasons %#llx lack %#llx", cases[i].nom, (unsigned long long)r,
+                     (unsigned long long)cases[i].want);
         }
         if (i == 0) {
             exact = s;
@@ -336,7 +423,7 @@ static void test_match__surname_evidence(void **state)
     for (size_t i = 0; i < UTIL_ARRAY_LEN(spellings); i++) {
         match_list *pl = new_list();
         add(pl, MATCH_STUDENT, "P", spellings[i], NULL, "JEAN", "2010-08-08", 'M');
-        uint32_t r;
+        match_reasons r;
         bool ok;
         score(pl, hub, h2, &r, &ok);
         assert_true(ok);
@@ -361,7 +448,7 @@ static void test_match__first_name_evidence(void **state)
     static const struct {
         uint32_t hub;
         const char *prenoms;
-        uint32_t want;
+        match_reasons want;
         bool ok;
     } cases[] = {
         {0, "Jean-Pierre, Louis, Marie", MATCH_R_FIRST_EXACT, true},
@@ -386,11 +473,12 @@ static void test_match__first_name_evidence(void **state)
         uint32_t hs[] = {h, h2, h3};
         add(pl, MATCH_STUDENT, "P", noms[cases[i].hub], NULL, cases[i].prenoms,
             dates[cases[i].hub], 0);
-        uint32_t r;
+        match_reasons r;
         bool ok;
         score(pl, hub, hs[cases[i].hub], &r, &ok);
         if (ok != cases[i].ok || (cases[i].want && !(r & cases[i].want))) {
-            fail_msg("first names « %s »: ok %d reasons %#x", cases[i].prenoms, ok, r);
+            fail_msg("first names « %s »: ok %d reasons %#llx", cases[i].prenoms, ok,
+                     (unsigned long long)r);
         }
         match_list_free(pl);
     }
@@ -406,7 +494,7 @@ static void test_match__birth_date_evidence(void **state)
     in_estab(hub);
     static const struct {
         const char *date;
-        uint32_t want;
+        match_reasons want;
         bool ok;
     } cases[] = {
         {"2011-03-04", MATCH_R_DATE_EXACT, true},
@@ -425,11 +513,12 @@ static void test_match__birth_date_evidence(void **state)
     for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
         match_list *pl = new_list();
         add(pl, MATCH_STUDENT, "P", "KERGUELEN", NULL, "Yann", cases[i].date, 'M');
-        uint32_t r;
+        match_reasons r;
         bool ok;
         double s = score(pl, hub, h, &r, &ok);
         if (ok != cases[i].ok || (cases[i].want && !(r & cases[i].want))) {
-            fail_msg("date %s: ok %d reasons %#x", cases[i].date ? cases[i].date : "-", ok, r);
+            fail_msg("date %s: ok %d reasons %#llx", cases[i].date ? cases[i].date : "-", ok,
+                     (unsigned long long)r);
         }
         if (i == 0) {
             prev_exact = s;
@@ -457,7 +546,7 @@ static void test_match__contact_evidence(void **state)
     in_estab(hub);
     match_list *pl = new_list();
     add(pl, MATCH_GUARDIAN, "P", "MOREL", NULL, "Anne", NULL, 'F');
-    uint32_t r;
+    match_reasons r;
     bool ok;
     double base = score(pl, hub, h, &r, &ok);
     assert_true(ok);
@@ -500,6 +589,12 @@ static void test_match__contact_evidence(void **state)
     assert_true(r & MATCH_R_INE_DIFFERS);
     assert_true(r & MATCH_R_CLASS_DIFFERS);
     assert_true(weak < plain);
+    /* the SIECLE id given by the partner (AAF) is a key */
+    pl->persons[0].ine = NULL;
+    pl->persons[0].siecle_id = "S1";
+    double keyed = score(pl, hub, s1, &r, &ok);
+    assert_true(r & MATCH_R_SIECLE_ID);
+    assert_true(keyed > plain + 15);
     match_list_free(pl);
     match_list_free(hub);
 }
@@ -970,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_match__category_parse),
         cmocka_unit_test(test_match__read_partner_csv),
         cmocka_unit_test(test_match__read_ent_csv),
+        cmocka_unit_test(test_match__read_aaf),
         cmocka_unit_test(test_match__surname_evidence),
         cmocka_unit_test(test_match__first_name_evidence),
         cmocka_unit_test(test_match__birth_date_evidence),

@@ -32,7 +32,9 @@
 #define W_CHILD_MAX 10.0 /* see score.c */ /* a key shared by more hub persons is too common to block on */
 #define NONE UINT32_MAX
 
-enum { K_NAME = 1, K_DATE_FN, K_DATE_SN, K_FN_PC, K_SN_PC, K_SN_F1, K_PHONE, K_EMAIL, K_INE };
+enum {
+    K_NAME = 1, K_DATE_FN, K_DATE_SN, K_FN_PC, K_SN_PC, K_SN_F1, K_PHONE, K_EMAIL, K_INE, K_SIECLE
+};
 
 static uint64_t kmix(uint64_t h, uint64_t v)
 {
@@ -148,6 +150,9 @@ size_t match_keys(uint64_t *out, const mctx *c, const mfeat *f, bool hub_side)
     }
     if (f->ine) {
         n = add_key(out, n, key3(KT(K_INE), f->ine, 0));
+    }
+    if (f->siecle) {
+        n = add_key(out, n, key3(KT(K_SIECLE), f->siecle, 0));
     }
     return n;
 }
@@ -295,7 +300,7 @@ bool match_same_person(const mctx *c, const mfeat *x, const mfeat *y, double thr
 typedef struct medge {
     uint32_t p, h;
     float score;
-    uint32_t reasons;
+    match_reasons reasons;
     uint8_t n_children;
     uint8_t is_key;   /* INE: assigned before scored pairs */
     uint8_t decision; /* set by the assignment */
@@ -394,7 +399,8 @@ static void score_candidates(worker *w, uint32_t p, uint32_t *cand, size_t n_can
         }
         const mfeat *hf = &e->c.hf[h];
         if ((pf->estab != MATCH_ANY_ESTAB && pf->estab != hf->estab) ||
-            (!match_dates_compatible(pf->date, hf->date) && pf->ine == 0) || hf->cg != pf->cg ||
+            (!match_dates_compatible(pf->date, hf->date) && pf->ine == 0 && pf->siecle == 0) ||
+            hf->cg != pf->cg ||
             e->h_taken[h] != NONE) {
             continue;
         }
@@ -404,7 +410,7 @@ static void score_candidates(worker *w, uint32_t p, uint32_t *cand, size_t n_can
         mscore s;
         match_compare(&s, &e->c, pf, hf, -1, 0);
         w->n_scored++;
-        if (s.vetoes > 0 && !(s.reasons & MATCH_R_INE)) {
+        if (s.vetoes > 0 && !(s.reasons & (MATCH_R_INE | MATCH_R_SIECLE_ID))) {
             continue;
         }
         if (w->household && e->child_link &&
@@ -413,7 +419,7 @@ static void score_candidates(worker *w, uint32_t p, uint32_t *cand, size_t n_can
             int children = shared_children(e, p, h, &possible);
             match_add_children(&s, children, possible);
         }
-        bool ine = (s.reasons & MATCH_R_INE) != 0;
+        bool ine = (s.reasons & (MATCH_R_INE | MATCH_R_SIECLE_ID)) != 0;
         if (s.vetoes > 0) {
             /* An INE holds against one disagreement (a mistyped date), not against two. */
             if (!ine || s.vetoes > 1 || s.surname_differs) {
@@ -1014,7 +1020,7 @@ done:
     return rc;
 }
 
-bool match_score_pair(double *score, uint32_t *reasons, const match_list *partner, uint32_t p,
+bool match_score_pair(double *score, match_reasons *reasons, const match_list *partner, uint32_t p,
                       const match_list *hub, uint32_t h)
 {
     mctx c;

@@ -366,6 +366,9 @@ static void fold_person(tbatch *tb, const match_person *p, bool split_known, pen
         }
     }
     f->ine = p->ine ? hash_lower(p->ine) : 0;
+    /* The hub's own key (ELEVE_ID…) is its id; a partner may know it too (AAF). */
+    const char *sid = split_known ? p->id : p->siecle_id;
+    f->siecle = sid ? hash_lower(sid) ^ ((uint64_t)f->cg << 56) : 0;
     if (p->phones) {
         const char *s = p->phones;
         while (*s && f->n_phones < MF_MAX_PHONES) {

@@ -178,6 +178,7 @@ static const struct {
     {"sex_agrees", N_("même sexe")},
     {"address", N_("même adresse")},
     {"first_name_partial", N_("une partie d'un prénom composé")},
+    {"siecle_id", N_("même identifiant SIECLE")},
 };
 
 const char *match_reason_code(unsigned bit)

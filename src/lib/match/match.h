@@ -74,6 +74,7 @@ typedef struct match_person {
     const char *adresse; /* address lines joined by '|' (hub guardians, for duplicates) */
     const char *login;   /* ENT login (ENT identifiers file) */
     const char *uai;     /* partner lists: establishment given by the file, or NULL */
+    const char *siecle_id; /* partner lists: the SIECLE id when the partner knows it (AAF) */
     uint32_t *children;  /* guardians: indices of their children in the same list */
     uint32_t n_children;
     unsigned long line;  /* line of the source file (partner lists), 0 otherwise */
@@ -110,7 +111,7 @@ typedef enum match_format {
     MATCH_FORMAT_AUTO, /* detected from the content */
     MATCH_FORMAT_CSV,  /* docs/formats/partner-csv.md */
     MATCH_FORMAT_ENT,  /* ENT-Identifiants.csv */
-    MATCH_FORMAT_AAF,  /* AAF ficAlimMENESR person files (not yet supported) */
+    MATCH_FORMAT_AAF,  /* AAF ficAlimMENESR person files (XML, zip or a directory) */
 } match_format;
 
 const char *match_format_name(match_format f); /* "csv", "ent", "aaf" */
@@ -140,6 +141,14 @@ int match_read_buffer(match_list **out, match_format *detected, const char *data
 /** Same, from a file. */
 int match_read_file(match_list **out, match_format *detected, const char *path,
                     const match_read_options *opt);
+/**
+ * Same, from several files read into one list (links between them resolved at
+ * the end): CSV files, or AAF person files — XML, zip, or a directory of an
+ * AAF delivery, whose Eleve, PersRelEleve, PersEducNat and EtabEducNat files
+ * are read. *detected gets AAF when any AAF file was read.
+ */
+int match_read_files(match_list **out, match_format *detected, const char *const *paths,
+                     size_t n_paths, const match_read_options *opt);
 
 /* ---------------------------------------------------------------- engine */
 
@@ -155,48 +164,48 @@ typedef enum match_decision {
 const char *match_decision_name(match_decision d);
 
 /* Reasons behind a score (bits of match_link.reasons). */
-enum {
-    MATCH_R_INE = 1u << 0,              /* same INE */
-    MATCH_R_CROSSWALK = 1u << 1,        /* link already in the crosswalk */
-    MATCH_R_SURNAME_EXACT = 1u << 2,
-    MATCH_R_SURNAME_USAGE = 1u << 3,    /* birth name on one side, usage name on the other */
-    MATCH_R_SURNAME_PARTIAL = 1u << 4,  /* one part of a compound surname */
-    MATCH_R_SURNAME_CLOSE = 1u << 5,    /* a typing error away */
-    MATCH_R_SURNAME_DIFFERS = 1u << 6,
-    MATCH_R_FIRST_EXACT = 1u << 7,
-    MATCH_R_FIRST_PREFIX = 1u << 8,     /* only some of the first names on one side */
-    MATCH_R_FIRST_OTHER = 1u << 9,      /* a later first name used as the first */
-    MATCH_R_FIRST_CLOSE = 1u << 10,
-    MATCH_R_DATE_EXACT = 1u << 11,
-    MATCH_R_DATE_SWAPPED = 1u << 12,    /* day and month exchanged */
-    MATCH_R_DATE_TYPO = 1u << 13,       /* one digit differs or two are exchanged */
-    MATCH_R_DATE_MISSING = 1u << 14,
-    MATCH_R_SEX_DIFFERS = 1u << 15,
-    MATCH_R_POSTCODE = 1u << 16,
-    MATCH_R_POSTCODE_DIFFERS = 1u << 17,
-    MATCH_R_EMAIL = 1u << 18,
-    MATCH_R_PHONE = 1u << 19,
-    MATCH_R_CLASS = 1u << 20,
-    MATCH_R_CLASS_DIFFERS = 1u << 21,
-    MATCH_R_CHILDREN = 1u << 22,        /* children matched to each other (count in n_children) */
-    MATCH_R_CHILDREN_DIFFER = 1u << 23,
-    MATCH_R_INE_DIFFERS = 1u << 24,
-    MATCH_R_CATEGORY_DIFFERS = 1u << 25, /* teacher on one side, other staff on the other */
-    MATCH_R_COMPETING = 1u << 26,       /* another candidate scores almost as well */
-    MATCH_R_DUPLICATE = 1u << 27,       /* the hub person is linked to a look-alike partner record */
-    MATCH_R_LOW_SCORE = 1u << 28,       /* below the automatic threshold */
-    MATCH_R_SEX_AGREES = 1u << 29,
-    MATCH_R_ADDRESS = 1u << 30,          /* same address (duplicates inside the hub) */
-};
-/* part of a compound first name (Jean / Jean-Pierre); outside the enum: not an int value */
-#define MATCH_R_FIRST_PARTIAL (1u << 31)
-#define MATCH_N_REASONS 32
+typedef uint64_t match_reasons;
+#define MATCH_R(bit) ((match_reasons)1 << (bit))
+#define MATCH_R_INE                MATCH_R(0) /* same INE */
+#define MATCH_R_CROSSWALK          MATCH_R(1) /* link already in the crosswalk */
+#define MATCH_R_SURNAME_EXACT      MATCH_R(2)
+#define MATCH_R_SURNAME_USAGE      MATCH_R(3) /* birth name on one side, usage name on the other */
+#define MATCH_R_SURNAME_PARTIAL    MATCH_R(4) /* one part of a compound surname */
+#define MATCH_R_SURNAME_CLOSE      MATCH_R(5) /* a typing error away */
+#define MATCH_R_SURNAME_DIFFERS    MATCH_R(6)
+#define MATCH_R_FIRST_EXACT        MATCH_R(7)
+#define MATCH_R_FIRST_PREFIX       MATCH_R(8) /* only some of the first names on one side */
+#define MATCH_R_FIRST_OTHER        MATCH_R(9) /* a later first name used as the first */
+#define MATCH_R_FIRST_CLOSE        MATCH_R(10)
+#define MATCH_R_DATE_EXACT         MATCH_R(11)
+#define MATCH_R_DATE_SWAPPED       MATCH_R(12) /* day and month exchanged */
+#define MATCH_R_DATE_TYPO          MATCH_R(13) /* one digit differs or two are exchanged */
+#define MATCH_R_DATE_MISSING       MATCH_R(14)
+#define MATCH_R_SEX_DIFFERS        MATCH_R(15)
+#define MATCH_R_POSTCODE           MATCH_R(16)
+#define MATCH_R_POSTCODE_DIFFERS   MATCH_R(17)
+#define MATCH_R_EMAIL              MATCH_R(18)
+#define MATCH_R_PHONE              MATCH_R(19)
+#define MATCH_R_CLASS              MATCH_R(20)
+#define MATCH_R_CLASS_DIFFERS      MATCH_R(21)
+#define MATCH_R_CHILDREN           MATCH_R(22) /* children matched to each other (count in n_children) */
+#define MATCH_R_CHILDREN_DIFFER    MATCH_R(23)
+#define MATCH_R_INE_DIFFERS        MATCH_R(24)
+#define MATCH_R_CATEGORY_DIFFERS   MATCH_R(25) /* teacher on one side, other staff on the other */
+#define MATCH_R_COMPETING          MATCH_R(26) /* another candidate scores almost as well */
+#define MATCH_R_DUPLICATE          MATCH_R(27) /* the hub person is linked to a look-alike partner record */
+#define MATCH_R_LOW_SCORE          MATCH_R(28) /* below the automatic threshold */
+#define MATCH_R_SEX_AGREES         MATCH_R(29)
+#define MATCH_R_ADDRESS            MATCH_R(30) /* same address (duplicates inside the hub) */
+#define MATCH_R_FIRST_PARTIAL      MATCH_R(31) /* part of a compound first name (Jean / Jean-Pierre) */
+#define MATCH_R_SIECLE_ID          MATCH_R(32) /* the partner gives the SIECLE id (AAF) */
+#define MATCH_N_REASONS 33
 
 /* Evidence beyond names: without any of it a pair is never linked automatically. */
 #define MATCH_R_NON_NAME                                                                         \
-    (MATCH_R_INE | MATCH_R_DATE_EXACT | MATCH_R_DATE_SWAPPED | MATCH_R_DATE_TYPO |              \
-     MATCH_R_POSTCODE | MATCH_R_EMAIL | MATCH_R_PHONE | MATCH_R_CLASS | MATCH_R_CHILDREN |      \
-     MATCH_R_ADDRESS)
+    (MATCH_R_INE | MATCH_R_SIECLE_ID | MATCH_R_DATE_EXACT | MATCH_R_DATE_SWAPPED |              \
+     MATCH_R_DATE_TYPO | MATCH_R_POSTCODE | MATCH_R_EMAIL | MATCH_R_PHONE | MATCH_R_CLASS |      \
+     MATCH_R_CHILDREN | MATCH_R_ADDRESS)
 /* First-name evidence too weak to link automatically (twins are often named so). */
 #define MATCH_R_WEAK_FIRST (MATCH_R_FIRST_OTHER | MATCH_R_FIRST_PARTIAL)
 
@@ -231,7 +240,7 @@ typedef struct match_link {
     uint32_t partner, hub;
     uint8_t decision;   /* match_decision */
     uint8_t n_children; /* children matched to each other (guardians) */
-    uint32_t reasons;   /* MATCH_R_* */
+    match_reasons reasons; /* MATCH_R_* */
     float score;        /* posterior log2-odds that the two are one person */
 } match_link;
 
@@ -259,7 +268,7 @@ int match_run(match_result **out, const match_list *partner, const match_list *h
 void match_result_free(match_result *r);
 
 /** Score one pair (for tests and explanations): posterior log2-odds, reasons; false when vetoed. */
-bool match_score_pair(double *score, uint32_t *reasons, const match_list *partner, uint32_t p,
+bool match_score_pair(double *score, match_reasons *reasons, const match_list *partner, uint32_t p,
                       const match_list *hub, uint32_t h);
 
 /* ------------------------------------------------------------ duplicates */
@@ -268,7 +277,7 @@ bool match_score_pair(double *score, uint32_t *reasons, const match_list *partne
 typedef struct match_dup {
     uint32_t a, b;
     uint8_t n_children;
-    uint32_t reasons;
+    match_reasons reasons;
     float score;
 } match_dup;
 
@@ -311,9 +320,11 @@ void match_summarize(match_summary *out, const match_list *partner, const match_
 /**
  * Plan the crosswalk links of a result: an XREF record (application
  * `partner`, category = kind name, external id = partner id) per link, with
- * provenance key/auto/manual; existing links are touched (unchanged) and
- * manual ones never changed. For ENT lists, the login is kept too, under
- * application "<partner>.login".
+ * provenance key/auto/manual; existing links are touched (unchanged, last
+ * seen) and manual ones never changed. Links of persons the list no longer
+ * holds (in its categories, in the hub's establishments) are deactivated,
+ * except manual ones. For ENT lists, the login is kept too, under application
+ * "<partner>.login".
  */
 int match_plan_links(relais_plan *p, relais_store *s, const char *partner,
                      const match_list *partner_list, const match_list *hub,

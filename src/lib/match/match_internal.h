@@ -75,6 +75,7 @@ typedef struct mfeat {
     uint64_t ine;            /* hash, 0 when none */
     uint64_t phones[MF_MAX_PHONES];
     uint64_t address;        /* hash of the folded address lines and postcode, 0 when none */
+    uint64_t siecle;         /* hash of the SIECLE / STS id: the hub's key, or given by AAF */
 } mfeat;
 
 /** Allocate zeroed memory for a large array, backed by huge pages when the system allows:
@@ -123,7 +124,7 @@ int match_ctx_init(mctx *c, const match_list *partner, const match_list *hub, un
 /* Detailed evidence of one comparison, for the engine. */
 typedef struct mscore {
     double w;          /* sum of log2 weights (before the prior) */
-    uint32_t reasons;
+    match_reasons reasons;
     uint8_t vetoes;    /* hard rules saying "two different persons" (dates, first names) */
     bool date_differs, first_differs, first_close, surname_differs;
     uint8_t n_children;

@@ -102,17 +102,64 @@ static int ensure_xref(planner *pl, int64_t scope, const char *app, const char *
     return relais_plan_update(NULL, pl->p, old, probe, RELAIS_FG_ALL);
 }
 
+/* Deactivation of the links of persons the partner no longer lists. */
+typedef struct absent {
+    planner *pl;
+    const char *partner, *login_app;
+    util_map *listed;     /* "application\x1fcategory\x1fexternal id" of this run */
+    bool kinds[RELAIS_KIND_COUNT]; /* categories the list holds */
+    char today[11];
+    util_buf key;
+    int rc;
+} absent;
+
+static int deactivate_absent(const relais_record *r, void *payload)
+{
+    absent *a = payload;
+    const char *app = relais_record_get(r, RELAIS_XREF_APPLICATION);
+    if (!util_streq(app, a->partner) && !util_streq(app, a->login_app)) {
+        return 0;
+    }
+    const char *cat = relais_record_get(r, RELAIS_XREF_CATEGORY);
+    int kind = relais_kind_by_name(cat ? cat : "");
+    if (kind < 0 || !a->kinds[kind]) {
+        return 0; /* a list without teachers says nothing about teachers */
+    }
+    if (util_streq(relais_record_get(r, RELAIS_XREF_PROVENANCE), "manual")) {
+        return 0; /* a person's decision stays */
+    }
+    util_buf_reset(&a->key);
+    util_buf_printf(&a->key, "%s\x1f%s\x1f%s", app, cat,
+                    relais_record_get(r, RELAIS_XREF_EXTERNAL_ID));
+    if (a->key.failed) {
+        return RELAIS_ENOMEM;
+    }
+    if (util_map_get(a->listed, a->key.data, a->key.len, NULL)) {
+        return 0;
+    }
+    return relais_plan_deactivate(a->pl->p, r, a->today);
+}
+
+static int mark_listed(absent *a, const char *app, const char *cat, const char *id)
+{
+    util_buf_reset(&a->key);
+    util_buf_printf(&a->key, "%s\x1f%s\x1f%s", app, cat, id);
+    return a->key.failed ? RELAIS_ENOMEM : util_map_put(a->listed, a->key.data, a->key.len, 1);
+}
+
 int match_plan_links(relais_plan *p, relais_store *s, const char *partner,
                      const match_list *partner_list, const match_list *hub,
                      const match_result *r)
 {
     planner pl = {p, s, NULL};
-    int rc = util_arena_new(&pl.arena, 8192);
-    if (rc < 0) {
-        return rc;
-    }
     util_buf login_app = UTIL_BUF_INIT;
+    absent ab = {.pl = &pl, .partner = partner, .key = UTIL_BUF_INIT};
+    int rc = util_arena_new(&pl.arena, 8192);
+    if (rc == 0) {
+        rc = util_map_new(&ab.listed);
+    }
     util_buf_printf(&login_app, "%s.login", partner);
+    ab.login_app = util_buf_cstr(&login_app);
     for (size_t i = 0; i < r->n_links && rc == 0; i++) {
         const match_link *l = &r->links[i];
         if (l->decision == MATCH_REVIEW || l->decision == MATCH_NONE) {
@@ -135,13 +182,36 @@ int match_plan_links(relais_plan *p, relais_store *s, const char *partner,
         }
         /* The ENT login is an identifier of its own: kept beside the UID. */
         if (rc == 0 && pp->login && strcmp(pp->login, pp->id) != 0 && !kept) {
-            rc = ensure_xref(&pl, scope, util_buf_cstr(&login_app), cat, pp->login,
-                             hp->relais_id, prov, false, NULL);
+            rc = ensure_xref(&pl, scope, ab.login_app, cat, pp->login, hp->relais_id, prov, false,
+                             NULL);
+            if (rc == 0) {
+                rc = mark_listed(&ab, ab.login_app, cat, pp->login);
+            }
         }
     }
-    if (rc == 0 && login_app.failed) {
+    /* Partner persons of the list, by the categories they belong to. */
+    for (size_t i = 0; i < partner_list->n && rc == 0; i++) {
+        const match_person *pp = &partner_list->persons[i];
+        relais_kind k = match_category_kind((match_category)pp->category);
+        ab.kinds[k] = true;
+        rc = mark_listed(&ab, partner, relais_kind_get(k)->name, pp->id);
+    }
+    /* A link whose partner person left the list is withdrawn (deactivated, not deleted). */
+    util_date d;
+    util_date_today(&d);
+    util_date_iso(&d, ab.today);
+    for (size_t e = 0; e < hub->n_estabs && rc == 0; e++) {
+        rc = relais_store_record_foreach(s, RELAIS_KIND_XREF, hub->estabs[e].scope_id,
+                                         RELAIS_ACTIVE, deactivate_absent, &ab);
+    }
+    if (rc == 0 && (login_app.failed || ab.key.failed)) {
         rc = RELAIS_ENOMEM;
     }
+    if (rc == RELAIS_ENOMEM) {
+        relais_error_set("%s", _("mémoire insuffisante"));
+    }
+    util_map_free(ab.listed);
+    util_buf_free(&ab.key);
     util_buf_free(&login_app);
     util_arena_free(pl.arena);
     return rc;

@@ -12,7 +12,7 @@
  *
  * The ENT file carries a password column: it is never kept.
  */
-#include "match_internal.h"
+#include "read_internal.h"
 
 #include <string.h>
 
@@ -171,25 +171,9 @@ static char detect_sep(const char *p, const char *end)
 
 /* ------------------------------------------------------------- helpers */
 
-typedef struct reader {
-    match_list *l;
-    const match_read_options *opt;
-    const char *file;
-    util_map *ids[MATCH_N_CATEGORIES]; /* partner id → index */
-    /* children given by partner ids, resolved at the end */
-    struct pending_children {
-        uint32_t guardian;
-        const char *ids; /* '|'-separated (CSV) */
-        unsigned long line;
-    } *pend;
-    size_t n_pend, cap_pend;
-    util_buf msg;
-} reader;
 
-static void warn(reader *r, unsigned long line, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
-static void warn(reader *r, unsigned long line, const char *code, const char *fmt, ...)
+void match_reader_warn(reader *r, unsigned long line, const char *code, const char *fmt, ...)
 {
     if (r->opt->warn == NULL) {
         return;
@@ -237,13 +221,13 @@ static char parse_sex(const char *s)
 }
 
 /* Register the id of person `index`; false (with a warning) when already used. */
-static bool register_id(reader *r, uint32_t index, unsigned long line)
+bool match_reader_register(reader *r, uint32_t index, unsigned long line)
 {
     match_person *p = &r->l->persons[index];
     util_map *m = r->ids[p->category];
     int64_t prev;
     if (util_map_get(m, p->id, strlen(p->id), &prev)) {
-        warn(r, line, "ID_EN_DOUBLE",
+        match_reader_warn(r, line, "ID_EN_DOUBLE",
              _("%s:%lu : identifiant « %s » déjà présent ligne %lu (%s) : ligne ignorée"),
              r->file, line, p->id, r->l->persons[prev].line,
              match_category_label((match_category)p->category));
@@ -290,7 +274,7 @@ static int resolve_children(reader *r)
                         kids[n++] = (uint32_t)idx;
                     }
                 } else {
-                    warn(r, pc->line, "ENFANT_INCONNU",
+                    match_reader_warn(r, pc->line, "ENFANT_INCONNU",
                          _("%s:%lu : enfant « %.*s » absent des élèves de la liste"), r->file,
                          pc->line, (int)len, t);
                 }
@@ -368,7 +352,7 @@ static int read_partner_csv(reader *r, csv *c)
             }
         }
         if (!known && len > 0) {
-            warn(r, c->line, "COLONNE_INCONNUE", _("%s:%lu : colonne « %.*s » inconnue, ignorée"),
+            match_reader_warn(r, c->line, "COLONNE_INCONNUE", _("%s:%lu : colonne « %.*s » inconnue, ignorée"),
                  r->file, c->line, (int)len, s);
         }
     }
@@ -389,7 +373,7 @@ static int read_partner_csv(reader *r, csv *c)
         const char *cat_s = csv_get(c, (size_t)col[COL_CATEGORIE], &len);
         match_category cat;
         if (!match_category_parse(&cat, cat_s, len)) {
-            warn(r, line, "CATEGORIE_INCONNUE",
+            match_reader_warn(r, line, "CATEGORIE_INCONNUE",
                  _("%s:%lu : catégorie « %.*s » inconnue (eleve, responsable, professeur, "
                    "personnel) : ligne ignorée"),
                  r->file, line, (int)len, cat_s);
@@ -397,7 +381,7 @@ static int read_partner_csv(reader *r, csv *c)
         }
         const char *id = field_str(r, c, col[COL_ID]);
         if (id == NULL) {
-            warn(r, line, "ID_ABSENT", _("%s:%lu : identifiant absent : ligne ignorée"), r->file,
+            match_reader_warn(r, line, "ID_ABSENT", _("%s:%lu : identifiant absent : ligne ignorée"), r->file,
                  line);
             continue;
         }
@@ -410,7 +394,7 @@ static int read_partner_csv(reader *r, csv *c)
         p->category = (uint8_t)cat;
         p->id = id;
         p->line = line;
-        if (!register_id(r, idx, line)) {
+        if (!match_reader_register(r, idx, line)) {
             r->l->n--; /* drop the row */
             continue;
         }
@@ -418,7 +402,7 @@ static int read_partner_csv(reader *r, csv *c)
         p->nom_usage = field_str(r, c, col[COL_NOM_USAGE]);
         p->prenoms = field_str(r, c, col[COL_PRENOM]);
         if (p->nom == NULL && p->nom_usage == NULL) {
-            warn(r, line, "NOM_ABSENT", _("%s:%lu : « %s » sans nom"), r->file, line, id);
+            match_reader_warn(r, line, "NOM_ABSENT", _("%s:%lu : « %s » sans nom"), r->file, line, id);
         }
         const char *date = field_str(r, c, col[COL_DATE]);
         if (date) {
@@ -428,19 +412,19 @@ static int read_partner_csv(reader *r, csv *c)
                 util_date_iso(&d, iso);
                 p->date_naissance = match_list_str(r->l, iso, 10);
             } else {
-                warn(r, line, "DATE_INVALIDE",
+                match_reader_warn(r, line, "DATE_INVALIDE",
                      _("%s:%lu : « %s » : date de naissance invalide « %s » (JJ/MM/AAAA ou "
                        "AAAA-MM-JJ), ignorée"),
                      r->file, line, id, date);
             }
         } else if (cat == MATCH_STUDENT) {
-            warn(r, line, "ELEVE_SANS_DATE", _("%s:%lu : élève « %s » sans date de naissance"),
+            match_reader_warn(r, line, "ELEVE_SANS_DATE", _("%s:%lu : élève « %s » sans date de naissance"),
                  r->file, line, id);
         }
         const char *sexe = field_str(r, c, col[COL_SEXE]);
         p->sexe = parse_sex(sexe);
         if (p->sexe == '?') {
-            warn(r, line, "SEXE_INVALIDE", _("%s:%lu : « %s » : sexe « %s » non reconnu (M ou F)"),
+            match_reader_warn(r, line, "SEXE_INVALIDE", _("%s:%lu : « %s » : sexe « %s » non reconnu (M ou F)"),
                  r->file, line, id, sexe);
             p->sexe = 0;
         }
@@ -453,7 +437,7 @@ static int read_partner_csv(reader *r, csv *c)
         const char *kids = field_str(r, c, col[COL_ENFANTS]);
         if (kids) {
             if (cat != MATCH_GUARDIAN) {
-                warn(r, line, "ENFANTS_IGNORES",
+                match_reader_warn(r, line, "ENFANTS_IGNORES",
                      _("%s:%lu : « %s » n'est pas un responsable : enfants ignorés"), r->file,
                      line, id);
             } else if ((rc = add_pending(r, idx, kids, line)) < 0) {
@@ -464,7 +448,7 @@ static int read_partner_csv(reader *r, csv *c)
             return RELAIS_ENOMEM;
         }
     }
-    return resolve_children(r);
+    return 0;
 }
 
 /* ------------------------------------------------------------ ENT file */
@@ -524,7 +508,7 @@ static int read_ent_csv(reader *r, csv *c)
             }
         }
         if (c->n < ENT_N) {
-            warn(r, line, "LIGNE_INCOMPLETE",
+            match_reader_warn(r, line, "LIGNE_INCOMPLETE",
                  _("%s:%lu : %zu champs au lieu de 13 : ligne ignorée"), r->file, line, c->n);
             continue;
         }
@@ -532,13 +516,13 @@ static int read_ent_csv(reader *r, csv *c)
         const char *prof = csv_get(c, ENT_PROFIL, &len);
         match_category cat;
         if (!ent_profile(&cat, prof, len)) {
-            warn(r, line, "PROFIL_INCONNU", _("%s:%lu : profil « %.*s » ignoré"), r->file, line,
+            match_reader_warn(r, line, "PROFIL_INCONNU", _("%s:%lu : profil « %.*s » ignoré"), r->file, line,
                  (int)len, prof);
             continue;
         }
         const char *uid = field_str(r, c, ENT_UID);
         if (uid == NULL) {
-            warn(r, line, "ID_ABSENT", _("%s:%lu : UID absent : ligne ignorée"), r->file, line);
+            match_reader_warn(r, line, "ID_ABSENT", _("%s:%lu : UID absent : ligne ignorée"), r->file, line);
             continue;
         }
         uint32_t idx;
@@ -549,7 +533,7 @@ static int read_ent_csv(reader *r, csv *c)
         p->category = (uint8_t)cat;
         p->id = uid;
         p->line = line;
-        if (!register_id(r, idx, line)) {
+        if (!match_reader_register(r, idx, line)) {
             r->l->n--;
             continue;
         }
@@ -594,7 +578,7 @@ static int read_ent_csv(reader *r, csv *c)
         for (size_t i = 0; i < n_links && rc == 0; i++) {
             int64_t g;
             if (!util_map_get(r->ids[MATCH_GUARDIAN], links[i].uid, strlen(links[i].uid), &g)) {
-                warn(r, links[i].line, "RESPONSABLE_INCONNU",
+                match_reader_warn(r, links[i].line, "RESPONSABLE_INCONNU",
                      _("%s:%lu : responsable « %s » absent du fichier"), r->file, links[i].line,
                      links[i].uid);
                 continue;
@@ -653,24 +637,44 @@ static match_format detect(const char *data, size_t len, const char *name)
     return f;
 }
 
-int match_read_buffer(match_list **out, match_format *detected, const char *data, size_t len,
-                      const match_read_options *opt_in)
+int match_reader_init(reader *r, const match_read_options *opt)
 {
-    *out = NULL;
-    match_read_options opt = MATCH_READ_OPTIONS_INIT;
-    if (opt_in) {
-        opt = *opt_in;
+    memset(r, 0, sizeof *r);
+    r->opt = opt;
+    r->msg = (util_buf)UTIL_BUF_INIT;
+    int rc = match_list_new(&r->l);
+    for (int k = 0; k < MATCH_N_CATEGORIES && rc == 0; k++) {
+        rc = util_map_new(&r->ids[k]);
     }
-    reader r = {.opt = &opt, .file = opt.file_name ? opt.file_name : "-", .msg = UTIL_BUF_INIT};
+    if (rc == 0) {
+        rc = util_map_new(&r->jointures);
+    }
+    if (rc == 0) {
+        rc = util_map_new(&r->structures);
+    }
+    return rc;
+}
+
+void match_reader_free(reader *r)
+{
+    for (int k = 0; k < MATCH_N_CATEGORIES; k++) {
+        util_map_free(r->ids[k]);
+    }
+    util_map_free(r->jointures);
+    util_map_free(r->structures);
+    util_free(r->pend);
+    util_free(r->aaf_links);
+    util_free(r->aaf_structs);
+    util_buf_free(&r->msg);
+    match_list_free(r->l);
+}
+
+/* One CSV (partner or ENT) document in memory. */
+static int read_csv_data(reader *r, match_format *detected, const char *data, size_t len)
+{
     util_buf converted = UTIL_BUF_INIT;
     csv c = {.next_line = 1, .field = UTIL_BUF_INIT};
-    int rc = match_list_new(&r.l);
-    for (int k = 0; k < MATCH_N_CATEGORIES && rc == 0; k++) {
-        rc = util_map_new(&r.ids[k]);
-    }
-    if (rc < 0) {
-        goto done;
-    }
+    int rc = 0;
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
         data += 3;
         len -= 3;
@@ -680,69 +684,157 @@ int match_read_buffer(match_list **out, match_format *detected, const char *data
         if (rc < 0) {
             goto done;
         }
-        warn(&r, 0, "ENCODAGE_WINDOWS_1252",
-             _("%s : le fichier n'est pas en UTF-8 ; lu comme Windows-1252"), r.file);
+        match_reader_warn(r, 0, "ENCODAGE_WINDOWS_1252",
+                          _("%s : le fichier n'est pas en UTF-8 ; lu comme Windows-1252"), r->file);
         data = converted.data ? converted.data : "";
         len = converted.len;
     }
-    match_format f = opt.format == MATCH_FORMAT_AUTO ? detect(data, len, opt.file_name) : opt.format;
+    match_format f =
+        r->opt->format == MATCH_FORMAT_AUTO ? detect(data, len, r->file) : r->opt->format;
     if (detected) {
         *detected = f;
     }
     c.p = data;
     c.end = data + len;
     if (f == MATCH_FORMAT_AAF) {
-        relais_error_set(_("%s : les fichiers AAF ne sont pas encore pris en charge (module XML "
-                           "en cours) ; utilisez le CSV partenaire ou ENT-Identifiants"),
-                         r.file);
-        rc = RELAIS_EINVALID;
-        goto done;
-    }
-    if (f == MATCH_FORMAT_ENT) {
+        rc = match_read_aaf_memory(r, data, len);
+    } else if (f == MATCH_FORMAT_ENT) {
         c.sep = ';';
-        rc = read_ent_csv(&r, &c);
+        rc = read_ent_csv(r, &c);
     } else {
         c.sep = detect_sep(data, data + len);
-        rc = read_partner_csv(&r, &c);
+        rc = read_partner_csv(r, &c);
     }
-    if (rc == RELAIS_ENOMEM || c.field.failed || r.msg.failed) {
+    if (rc == RELAIS_ENOMEM || c.field.failed || r->msg.failed) {
         rc = RELAIS_ENOMEM;
         relais_error_set("%s", _("mémoire insuffisante"));
     }
 done:
-    for (int k = 0; k < MATCH_N_CATEGORIES; k++) {
-        util_map_free(r.ids[k]);
-    }
-    util_free(r.pend);
-    util_buf_free(&r.msg);
     util_buf_free(&c.field);
     util_buf_free(&converted);
-    if (rc < 0) {
-        match_list_free(r.l);
-        return rc;
-    }
-    *out = r.l;
-    return 0;
+    return rc;
 }
 
-int match_read_file(match_list **out, match_format *detected, const char *path,
-                    const match_read_options *opt_in)
+/* Children given by ids, AAF links and structures: once every file is read. */
+static int reader_finish(reader *r)
+{
+    int rc = resolve_children(r);
+    if (rc == 0) {
+        rc = match_aaf_finish(r);
+    }
+    if (rc == 0 && r->l->failed) {
+        rc = RELAIS_ENOMEM;
+    }
+    return rc;
+}
+
+int match_read_buffer(match_list **out, match_format *detected, const char *data, size_t len,
+                      const match_read_options *opt_in)
 {
     *out = NULL;
     match_read_options opt = MATCH_READ_OPTIONS_INIT;
     if (opt_in) {
         opt = *opt_in;
     }
-    if (opt.file_name == NULL) {
-        opt.file_name = path;
+    reader r;
+    int rc = match_reader_init(&r, &opt);
+    r.file = opt.file_name ? opt.file_name : "-";
+    if (rc == 0) {
+        rc = read_csv_data(&r, detected, data, len);
+    }
+    if (rc == 0) {
+        rc = reader_finish(&r);
+    }
+    if (rc == RELAIS_ENOMEM) {
+        relais_error_set("%s", _("mémoire insuffisante"));
+    }
+    if (rc == 0) {
+        *out = r.l;
+        r.l = NULL;
+    }
+    match_reader_free(&r);
+    return rc;
+}
+
+/* Does the file start like XML or a zip (AAF), rather than CSV? */
+static bool looks_like_xml(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return false;
+    }
+    unsigned char head[64];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    size_t i = 0;
+    if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) {
+        i = 3;
+    }
+    while (i < n && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) {
+        i++;
+    }
+    return (i < n && head[i] == '<') || (n >= 4 && memcmp(head, "PK\3\4", 4) == 0);
+}
+
+static int read_one_path(reader *r, match_format *detected, const char *path)
+{
+    r->file = path;
+    if (util_is_dir(path)) {
+        if (detected) {
+            *detected = MATCH_FORMAT_AAF;
+        }
+        return match_read_aaf_dir(r, path);
+    }
+    if (r->opt->format == MATCH_FORMAT_AAF ||
+        (r->opt->format == MATCH_FORMAT_AUTO && looks_like_xml(path))) {
+        if (detected) {
+            *detected = MATCH_FORMAT_AAF;
+        }
+        return match_read_aaf_file(r, path);
     }
     char *data = NULL;
     size_t len = 0;
     int rc = util_file_read(&data, &len, path);
-    if (rc < 0) {
-        return rc;
+    if (rc == 0) {
+        rc = read_csv_data(r, detected, data, len);
     }
-    rc = match_read_buffer(out, detected, data, len, &opt);
     util_free(data);
     return rc;
+}
+
+int match_read_files(match_list **out, match_format *detected, const char *const *paths,
+                     size_t n_paths, const match_read_options *opt_in)
+{
+    *out = NULL;
+    match_read_options opt = MATCH_READ_OPTIONS_INIT;
+    if (opt_in) {
+        opt = *opt_in;
+    }
+    reader r;
+    int rc = match_reader_init(&r, &opt);
+    for (size_t i = 0; i < n_paths && rc == 0; i++) {
+        match_format f = MATCH_FORMAT_CSV;
+        rc = read_one_path(&r, &f, paths[i]);
+        if (detected && (i == 0 || f == MATCH_FORMAT_AAF)) {
+            *detected = f;
+        }
+    }
+    if (rc == 0) {
+        rc = reader_finish(&r);
+    }
+    if (rc == RELAIS_ENOMEM) {
+        relais_error_set("%s", _("mémoire insuffisante"));
+    }
+    if (rc == 0) {
+        *out = r.l;
+        r.l = NULL;
+    }
+    match_reader_free(&r);
+    return rc;
+}
+
+int match_read_file(match_list **out, match_format *detected, const char *path,
+                    const match_read_options *opt)
+{
+    return match_read_files(out, detected, &path, 1, opt);
 }

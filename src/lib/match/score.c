@@ -328,11 +328,12 @@ void match_compare(mscore *s, const mctx *c, const mfeat *a, const mfeat *b, int
 {
     memset(s, 0, sizeof *s);
     cmp_date(s, c, a, b);
-    if (s->vetoes && a->ine == 0) {
+    bool key = (a->ine && a->ine == b->ine) || (a->siecle && a->siecle == b->siecle);
+    if (s->vetoes && !key) {
         return; /* the cheapest rule first: different birth dates */
     }
     cmp_first(s, c, a, b);
-    if (s->vetoes && a->ine == 0) {
+    if (s->vetoes && !key) {
         return;
     }
     cmp_surname(s, c, a, b);
@@ -398,6 +399,10 @@ void match_compare(mscore *s, const mctx *c, const mfeat *a, const mfeat *b, int
             s->w += W_INE_DIFFERS;
             s->reasons |= MATCH_R_INE_DIFFERS;
         }
+    }
+    if (a->siecle && b->siecle && a->siecle == b->siecle) {
+        s->w += W_INE;
+        s->reasons |= MATCH_R_SIECLE_ID;
     }
     if (a->category != b->category) {
         s->w += W_CATEGORY_DIFFERS;
