@@ -80,7 +80,7 @@ int match_duplicates(match_dup **out, size_t *n_out, const match_list *hub,
     if (rc < 0) {
         return rc;
     }
-    rc = mkindex_build(&ix, &c, c.hf, hub->n);
+    rc = mkindex_build(&ix, &c, c.hf, hub->n, true); /* within each establishment */
     size_t cap = 1024;
     cand = util_malloc(cap * sizeof *cand);
     if (rc == 0 && cand == NULL) {
@@ -92,7 +92,8 @@ int match_duplicates(match_dup **out, size_t *n_out, const match_list *hub,
             continue;
         }
         uint64_t keys[MK_MAX_KEYS];
-        size_t nk = match_keys(keys, &c, fi, true), n_cand = 0;
+        size_t n_strong;
+        size_t nk = match_keys(keys, &n_strong, &c, fi, true, true), n_cand = 0;
         for (size_t k = 0; k < nk && rc == 0; k++) {
             size_t s0, cnt;
             mkindex_lookup(&ix, keys[k], &s0, &cnt);

@@ -86,7 +86,8 @@ static size_t add_key(uint64_t *out, size_t n, uint64_t k)
     return n;
 }
 
-size_t match_keys(uint64_t *out, const mctx *c, const mfeat *f, bool hub_side)
+size_t match_keys(uint64_t *out, size_t *n_strong, const mctx *c, const mfeat *f, bool hub_side,
+                  bool salted)
 {
     size_t n = 0;
     uint32_t sn[4];
@@ -112,6 +113,19 @@ size_t match_keys(uint64_t *out, const mctx *c, const mfeat *f, bool hub_side)
     if (f->fn_first && (f->n_fn == 0 || f->fn_first != f->fn[0])) {
         fn[nfn++] = f->fn_first;
     }
+    /* Strong keys: identifiers, contacts, names, names with the birth date. */
+    if (f->ine) {
+        n = add_key(out, n, key3(KT(K_INE), f->ine, 0));
+    }
+    if (f->siecle) {
+        n = add_key(out, n, key3(KT(K_SIECLE), f->siecle, 0));
+    }
+    if (f->email) {
+        n = add_key(out, n, key3(KT(K_EMAIL), f->email, 0));
+    }
+    for (unsigned i = 0; i < f->n_phones; i++) {
+        n = add_key(out, n, key3(KT(K_PHONE), f->phones[i], 0));
+    }
     for (size_t i = 0; i < nsn; i++) {
         for (size_t j = 0; j < nfn; j++) {
             n = add_key(out, n, key3(KT(K_NAME), sn[i], fn[j]));
@@ -126,7 +140,8 @@ size_t match_keys(uint64_t *out, const mctx *c, const mfeat *f, bool hub_side)
             n = add_key(out, n, key3(KT(K_DATE_SN), d, first2(c, sn[i])));
         }
     }
-    /* Surname and initial: for persons without a birth date whose first name has a typo. */
+    *n_strong = n;
+    /* Weak keys, for names with a typing error and no birth date to lean on. */
     if (f->n_fn && (hub_side || f->date == 0)) {
         size_t len;
         const char *s0 = mintern_str(&c->names, f->fn[0], &len);
@@ -142,17 +157,12 @@ size_t match_keys(uint64_t *out, const mctx *c, const mfeat *f, bool hub_side)
             n = add_key(out, n, key3(KT(K_SN_PC), sn[i], f->postcode));
         }
     }
-    for (unsigned i = 0; i < f->n_phones; i++) {
-        n = add_key(out, n, key3(KT(K_PHONE), f->phones[i], 0));
-    }
-    if (f->email) {
-        n = add_key(out, n, key3(KT(K_EMAIL), f->email, 0));
-    }
-    if (f->ine) {
-        n = add_key(out, n, key3(KT(K_INE), f->ine, 0));
-    }
-    if (f->siecle) {
-        n = add_key(out, n, key3(KT(K_SIECLE), f->siecle, 0));
+    /* Within one establishment, keys carry it: other schools' namesakes are never fetched. */
+    if (salted) {
+        uint64_t salt = kmix(0x9e3779b97f4a7c15ULL, (uint64_t)f->estab + 1);
+        for (size_t i = 0; i < n; i++) {
+            out[i] = kmix(out[i], salt) | 1;
+        }
     }
     return n;
 }
@@ -192,7 +202,7 @@ static int radix_sort(mkent *a, size_t n)
     return 0;
 }
 
-int mkindex_build(mkindex *ix, const mctx *c, const mfeat *f, size_t n)
+int mkindex_build(mkindex *ix, const mctx *c, const mfeat *f, size_t n, bool salted)
 {
     memset(ix, 0, sizeof *ix);
     size_t cap = n * 12 + 16, len = 0;
@@ -202,7 +212,8 @@ int mkindex_build(mkindex *ix, const mctx *c, const mfeat *f, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         uint64_t keys[MK_MAX_KEYS];
-        size_t nk = match_keys(keys, c, &f[i], true);
+        size_t n_strong;
+        size_t nk = match_keys(keys, &n_strong, c, &f[i], true, salted);
         if (len + nk > cap) {
             cap = (cap + nk) * 2;
             mkent *ne = util_realloc(e, cap * sizeof *e);
@@ -331,7 +342,8 @@ static void evec_push(evec *e, const medge *x)
 typedef struct engine {
     mctx c;
     const match_options *opt;
-    mkindex ix;
+    mkindex ix;     /* keys salted with the establishment */
+    mkindex ix_any; /* plain keys, for partner persons of no given establishment */
     util_idset *rejected;    /* p << 32 | h */
     uint8_t *p_pinned;       /* partner persons with a standing link: not matched again */
     uint32_t *h_taken;       /* hub persons linked by a pin: NONE or partner */
@@ -385,23 +397,30 @@ static int shared_children(const engine *e, uint32_t p, uint32_t h, int *possibl
     return shared;
 }
 
-static void score_candidates(worker *w, uint32_t p, uint32_t *cand, size_t n_cand)
+/*
+ * Score the candidates cand[from..n) of partner person p (sorted and deduplicated
+ * here), skipping those in cand[0..from) already scored. Returns the best posterior.
+ */
+static double score_candidates(worker *w, uint32_t p, uint32_t *cand, size_t from, size_t n_cand)
 {
     engine *e = w->e;
     const mfeat *pf = &e->c.pf[p];
-    if (n_cand > 1) {
-        qsort(cand, n_cand, sizeof *cand, cmp_u32);
+    double best = -1e300;
+    if (n_cand - from > 1) {
+        qsort(cand + from, n_cand - from, sizeof *cand, cmp_u32);
     }
-    for (size_t i = 0; i < n_cand; i++) {
+    for (size_t i = from; i < n_cand; i++) {
         uint32_t h = cand[i];
-        if (i > 0 && cand[i - 1] == h) {
+        if (i > from && cand[i - 1] == h) {
+            continue;
+        }
+        if (from > 0 && bsearch(&h, cand, from, sizeof *cand, cmp_u32)) {
             continue;
         }
         const mfeat *hf = &e->c.hf[h];
         if ((pf->estab != MATCH_ANY_ESTAB && pf->estab != hf->estab) ||
             (!match_dates_compatible(pf->date, hf->date) && pf->ine == 0 && pf->siecle == 0) ||
-            hf->cg != pf->cg ||
-            e->h_taken[h] != NONE) {
+            hf->cg != pf->cg || e->h_taken[h] != NONE) {
             continue;
         }
         if (e->rejected && util_idset_has(e->rejected, (int64_t)((uint64_t)p << 32 | h))) {
@@ -433,9 +452,38 @@ static void score_candidates(worker *w, uint32_t p, uint32_t *cand, size_t n_can
         if (ine && s.surname_differs && s.first_differs) {
             continue; /* an INE given to someone else */
         }
+        if (post > best) {
+            best = post;
+        }
         medge ed = {p, h, (float)post, s.reasons, s.n_children, (uint8_t)ine, MATCH_NONE, 0};
         evec_push(&w->edges, &ed);
     }
+    return best;
+}
+
+/* Append the hub persons of `key` to the candidates; false on ENOMEM. */
+static bool fetch(worker *w, const mkindex *ix, uint64_t key, uint32_t **cand, size_t *n,
+                  size_t *cap)
+{
+    size_t s0, cnt;
+    mkindex_lookup(ix, key, &s0, &cnt);
+    if (cnt == 0 || cnt > BLOCK_CAP) {
+        return true; /* a value shared by that many is no evidence of anything */
+    }
+    if (*n + cnt > *cap) {
+        size_t ncap = (*n + cnt) * 2;
+        uint32_t *nc = util_realloc(*cand, ncap * sizeof *nc);
+        if (nc == NULL) {
+            w->edges.failed = true;
+            return false;
+        }
+        *cand = nc;
+        *cap = ncap;
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        (*cand)[(*n)++] = ix->ents[s0 + i].idx;
+    }
+    return true;
 }
 
 static void *candidate_worker(void *arg)
@@ -457,29 +505,18 @@ static void *candidate_worker(void *arg)
             break;
         }
         size_t end = UTIL_MIN(start + 512, w->n_todo);
-        for (size_t t = start; t < end; t++) {
+        for (size_t t = start; t < end && !w->edges.failed; t++) {
             uint32_t p = w->todo[t];
+            const mfeat *pf = &e->c.pf[p];
+            bool salted = pf->estab != MATCH_ANY_ESTAB;
+            const mkindex *ix = salted ? &e->ix : &e->ix_any;
             uint64_t keys[MK_MAX_KEYS];
-            size_t nk = match_keys(keys, &e->c, &e->c.pf[p], false);
+            size_t n_strong;
+            size_t nk = match_keys(keys, &n_strong, &e->c, pf, false, salted);
             size_t n_cand = 0;
-            for (size_t k = 0; k < nk; k++) {
-                size_t s0, cnt;
-                mkindex_lookup(&e->ix, keys[k], &s0, &cnt);
-                if (cnt == 0 || cnt > BLOCK_CAP) {
-                    continue;
-                }
-                if (n_cand + cnt > cap) {
-                    size_t ncap = (n_cand + cnt) * 2;
-                    uint32_t *nc = util_realloc(cand, ncap * sizeof *nc);
-                    if (nc == NULL) {
-                        w->edges.failed = true;
-                        break;
-                    }
-                    cand = nc;
-                    cap = ncap;
-                }
-                for (size_t i = 0; i < cnt; i++) {
-                    cand[n_cand++] = e->ix.ents[s0 + i].idx;
+            for (size_t k = 0; k < n_strong; k++) {
+                if (!fetch(w, ix, keys[k], &cand, &n_cand, &cap)) {
+                    break;
                 }
             }
             /* Household: the guardians of the hub children linked to this guardian's children. */
@@ -506,7 +543,24 @@ static void *candidate_worker(void *arg)
                     }
                 }
             }
-            score_candidates(w, p, cand, n_cand);
+            double best = score_candidates(w, p, cand, 0, n_cand);
+            /* Weak keys only when the strong ones found nobody convincing: a typo and no date. */
+            if (best < e->opt->auto_threshold + e->opt->margin && nk > n_strong) {
+                /* keep the scored ones, deduplicated, as the exclusion list */
+                size_t m = 0;
+                for (size_t i = 0; i < n_cand; i++) {
+                    if (i == 0 || cand[i] != cand[i - 1]) {
+                        cand[m++] = cand[i];
+                    }
+                }
+                n_cand = m;
+                for (size_t k = n_strong; k < nk; k++) {
+                    if (!fetch(w, ix, keys[k], &cand, &n_cand, &cap)) {
+                        break;
+                    }
+                }
+                score_candidates(w, p, cand, m, n_cand);
+            }
         }
     }
     util_free(cand);
@@ -750,6 +804,28 @@ static int assign(engine *e, evec *ed, uint32_t *h_edge, util_idset *assigned_p,
             x->reasons |= MATCH_R_LOW_SCORE;
         }
     }
+    /*
+     * A partner person linked in one establishment (its best pair, first in rank
+     * order) is linked in another one only on an identifier or on shared children:
+     * the parent of pupils in two schools of an OGEC, not a namesake.
+     */
+    uint8_t *linked = util_calloc(e->c.partner->n ? e->c.partner->n : 1, 1);
+    if (linked == NULL) {
+        rc = RELAIS_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        medge *x = &v[i];
+        if (x->decision != MATCH_AUTO && x->decision != MATCH_KEY) {
+            continue;
+        }
+        if (linked[x->p] && !(x->reasons & (MATCH_R_CHILDREN | MATCH_R_INE | MATCH_R_SIECLE_ID))) {
+            x->decision = MATCH_NONE;
+            h_edge[x->h] = NONE;
+        }
+        linked[x->p] = 1;
+    }
+    util_free(linked);
     /* Hub persons whose pair went to review are free again for the report. */
     for (size_t i = 0; i < n; i++) {
         medge *x = &v[i];
@@ -888,7 +964,17 @@ int match_run(match_result **out, const match_list *partner, const match_list *h
     if (rc < 0) {
         return rc;
     }
-    rc = mkindex_build(&e.ix, &e.c, e.c.hf, hub->n);
+    bool any_salted = false, any_plain = false;
+    for (size_t i = 0; i < partner->n; i++) {
+        any_salted = any_salted || e.c.pf[i].estab != MATCH_ANY_ESTAB;
+        any_plain = any_plain || e.c.pf[i].estab == MATCH_ANY_ESTAB;
+    }
+    if (any_salted) {
+        rc = mkindex_build(&e.ix, &e.c, e.c.hf, hub->n, true);
+    }
+    if (rc == 0 && any_plain) {
+        rc = mkindex_build(&e.ix_any, &e.c, e.c.hf, hub->n, false);
+    }
     if (rc < 0) {
         goto done;
     }
@@ -1016,6 +1102,7 @@ done:
     util_free(e.h_parent_start);
     util_free(e.h_parents);
     mkindex_free(&e.ix);
+    mkindex_free(&e.ix_any);
     match_ctx_free(&e.c);
     return rc;
 }

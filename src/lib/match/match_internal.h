@@ -167,10 +167,15 @@ typedef struct mkindex {
 
 #define MK_MAX_KEYS 40
 
-/** Blocking keys of a person (hub side: every first name; partner side: the first ones). */
-size_t match_keys(uint64_t *out, const mctx *c, const mfeat *f, bool hub_side);
+/**
+ * Blocking keys of a person (hub side: every first name; partner side: the first
+ * ones): strong keys first (*n_strong of them), then weak ones. With `salted`,
+ * keys are specific to the person's establishment.
+ */
+size_t match_keys(uint64_t *out, size_t *n_strong, const mctx *c, const mfeat *f, bool hub_side,
+                  bool salted);
 /** Index the persons of features `f` (n of them) by their blocking keys. */
-int mkindex_build(mkindex *ix, const mctx *c, const mfeat *f, size_t n);
+int mkindex_build(mkindex *ix, const mctx *c, const mfeat *f, size_t n, bool salted);
 void mkindex_free(mkindex *ix);
 /** Entries of key: *start and *count (0 when absent). */
 void mkindex_lookup(const mkindex *ix, uint64_t key, size_t *start, size_t *count);
