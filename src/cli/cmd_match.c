@@ -98,6 +98,9 @@ static void print_warning(unsigned long line, const char *code, const char *mess
 
 /* ------------------------------------------------------------- report */
 
+static const char *const singular[MATCH_N_CATEGORIES] = {N_("élève"), N_("responsable"),
+                                                        N_("professeur"), N_("personnel")};
+
 static const char *person_name(const match_person *p)
 {
     return p->nom_usage ? p->nom_usage : p->nom ? p->nom : "";
@@ -265,8 +268,7 @@ static void print_text(cli_ctx *ctx, const char *partner, const char *file,
                     break;
                 }
                 const match_person *pp = &pl->persons[l->partner];
-                fprintf(f, "  %s %s « ",
-                        match_category_label((match_category)pp->category), pp->id);
+                fprintf(f, "  %s %s « ", _(singular[pp->category % MATCH_N_CATEGORIES]), pp->id);
                 describe(f, pp);
                 if (pp->line) {
                     fprintf(f, " » (%s %lu) :\n", _("ligne"), pp->line);
@@ -295,7 +297,7 @@ static void print_text(cli_ctx *ctx, const char *partner, const char *file,
                 continue;
             }
             const match_person *pp = &pl->persons[i];
-            fprintf(f, "  %s %s « ", match_category_label((match_category)pp->category), pp->id);
+            fprintf(f, "  %s %s « ", _(singular[pp->category % MATCH_N_CATEGORIES]), pp->id);
             describe(f, pp);
             fputs(" »\n", f);
             shown++;

@@ -29,7 +29,8 @@
 #include <string.h>
 
 #define BLOCK_CAP 2000
-#define W_CHILD_MAX 10.0 /* see score.c */ /* a key shared by more hub persons is too common to block on */
+#define W_CHILD_MAX 10.0 /* see score.c */
+#define STAFF_NAMES_ONLY_EXTRA 8.0 /* a key shared by more hub persons is too common to block on */
 #define NONE UINT32_MAX
 
 enum {
@@ -796,8 +797,12 @@ static int assign(engine *e, evec *ed, uint32_t *h_edge, util_idset *assigned_p,
         if (contested) {
             x->decision = MATCH_REVIEW;
             x->reasons |= MATCH_R_COMPETING;
-        } else if (x->score >= opt->auto_threshold && (x->reasons & MATCH_R_NON_NAME) &&
-                   !(x->reasons & MATCH_R_WEAK_FIRST)) {
+        } else if (x->score >= opt->auto_threshold && !(x->reasons & MATCH_R_WEAK_FIRST) &&
+                   ((x->reasons & MATCH_R_NON_NAME) ||
+                    (e->c.hf[x->h].cg == CG_STAFF &&
+                     x->score >= opt->auto_threshold + STAFF_NAMES_ONLY_EXTRA))) {
+            /* Names alone never link a student or a guardian (a parent must not see another
+             * family's child); staff, on names alone, only far above the threshold. */
             x->decision = MATCH_AUTO;
         } else {
             x->decision = MATCH_REVIEW;
@@ -1051,6 +1056,19 @@ int match_run(match_result **out, const match_list *partner, const match_list *h
             for (size_t p = 0; p < partner->n; p++) {
                 if (p_final[p] != NONE && hub->persons[p_final[p]].category == MATCH_STUDENT) {
                     e.child_link[p] = p_final[p];
+                }
+            }
+            /* Standing links of guardians: their score with the children, now known. */
+            for (size_t i = 0; i < e.out.n; i++) {
+                medge *x = &e.out.v[i];
+                if ((x->reasons & MATCH_R_CROSSWALK) && e.c.hf[x->h].cg == CG_GUARDIAN) {
+                    mscore sc;
+                    int possible = 0;
+                    match_compare(&sc, &e.c, &e.c.pf[x->p], &e.c.hf[x->h], -1, 0);
+                    match_add_children(&sc, shared_children(&e, x->p, x->h, &possible), possible);
+                    x->score = (float)match_posterior(&e.c, &e.c.pf[x->p], &e.c.hf[x->h], sc.w);
+                    x->reasons = sc.reasons | MATCH_R_CROSSWALK;
+                    x->n_children = sc.n_children;
                 }
             }
         }
