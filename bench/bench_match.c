@@ -696,6 +696,7 @@ int main(int argc, char **argv)
     unsigned threads = 2;
     uint64_t seed = 42;
     bool verbose = false;
+    double auto_threshold = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
             size = strtoul(argv[++i], NULL, 10);
@@ -710,6 +711,8 @@ int main(int argc, char **argv)
             threads = (unsigned)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
             seed = strtoull(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--auto") == 0 && i + 1 < argc) {
+            auto_threshold = strtod(argv[++i], NULL);
         } else if (strcmp(argv[i], "--verbose") == 0) {
             verbose = true;
         } else {
@@ -741,6 +744,9 @@ int main(int argc, char **argv)
 
     match_options opt = MATCH_OPTIONS_INIT;
     opt.threads = threads;
+    if (auto_threshold > 0) {
+        opt.auto_threshold = auto_threshold;
+    }
     match_result *r = NULL;
     int rc = match_run(&r, g.partner, g.hub, NULL, 0, NULL, 0, &opt);
     double t2 = util_monotonic();

@@ -524,9 +524,11 @@ int main(int argc, char **argv)
     double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
     printf("relais gen : hub %zu × partenaire %zu (%zu établissements%s) : précision %.4f (%zu faux "
            "liens)  rappel %.4f  F1 %.4f  à vérifier %zu (%.2f %%)  fusions jumeaux/homonymes %zu  "
+           "paires évaluées %zu  "
            "lecture %.1f s  rapprochement %.1f s (%u threads, CPU total %.1f s)  RSS max %.0f Mio\n",
            g.hub->n, pl->n, g.hub->n_estabs, pooled ? ", sans UAI" : "", precision, fp,
            recall, f1, review, 100.0 * (double)review / (double)(pl->n ? pl->n : 1), twins,
+           r->n_pairs_scored,
            t1 - t0, t2 - t1, threads, cpu, (double)util_peak_rss_kib() / 1024.0);
     match_result_free(r);
     match_list_free(pl);

@@ -52,6 +52,16 @@ if [ -n "$uai" ] && has_command "import timetable"; then
     "$RELAIS" map list groupe
 fi
 
+# Identity matching with the generated partner list, once the hub holds the establishment
+# (the SIECLE and STS-Web import steps come before this one).
+partner_list=$(ls "$DEMO"/data/*/partner_agate.csv 2>/dev/null | head -n 1 || true)
+if has_command match && has_command "import siecle" && [ -n "$partner_list" ]; then
+    step "Rapprochement des identités avec la liste du partenaire (relais match)"
+    "$RELAIS" match --partner agate --out "$DEMO/rapprochement_agate.csv" "$partner_list"
+    step "Responsables enregistrés deux fois (relais duplicates)"
+    "$RELAIS" duplicates
+fi
+
 step "État du hub"
 "$RELAIS" status
 

@@ -151,24 +151,6 @@ static const char *const csv_categories[MATCH_N_CATEGORIES] = {"eleve", "respons
 static const char *const xml_elements[MATCH_N_CATEGORIES] = {"ELEVE", "RESPONSABLE",
                                                              "PROFESSEUR", "PERSONNEL"};
 
-static void csv_field(util_buf *out, const char *s, bool last)
-{
-    s = s ? s : "";
-    if (strpbrk(s, ";\"\r\n")) {
-        util_buf_putc(out, '"');
-        for (; *s; s++) {
-            if (*s == '"') {
-                util_buf_putc(out, '"');
-            }
-            util_buf_putc(out, *s);
-        }
-        util_buf_putc(out, '"');
-    } else {
-        util_buf_puts(out, s);
-    }
-    util_buf_puts(out, last ? "\r\n" : ";");
-}
-
 static void xml_attr(util_buf *out, const char *name, const char *s)
 {
     if (s == NULL) {
@@ -226,15 +208,10 @@ int match_export_write(util_buf *out, relais_store *s, const char *partner, int 
             util_buf_puts(out, "uai;categorie;id;relais_id;id_siecle;ine;nom;prenom;rapprochement\r\n");
             for (size_t i = 0; i < x.n; i++) {
                 const row *w = &x.rows[i];
-                csv_field(out, w->uai, false);
-                csv_field(out, csv_categories[w->cat], false);
-                csv_field(out, w->id, false);
-                csv_field(out, w->relais_id, false);
-                csv_field(out, w->siecle_id, false);
-                csv_field(out, w->ine, false);
-                csv_field(out, w->nom, false);
-                csv_field(out, w->prenom, false);
-                csv_field(out, w->decision, true);
+                const char *values[] = {w->uai,       csv_categories[w->cat], w->id,
+                                        w->relais_id, w->siecle_id,           w->ine,
+                                        w->nom,       w->prenom,              w->decision};
+                util_csv_row(out, values, UTIL_ARRAY_LEN(values), ';');
             }
         } else {
             char now[21], years[16];
