@@ -66,74 +66,96 @@ static size_t zipf(size_t n, double offset)
 /* ---------------------------------------------------------------- names */
 
 static const char *const real_surnames[] = {
-    "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau",
-    "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel",
-    "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent",
-    "Muller", "Lefebvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier",
-    "Chevalier", "François", "Legrand", "Gauthier", "Garcia", "Perrin", "Robin", "Clément",
-    "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson", "Marchand", "Duval",
-    "Denis", "Dumont", "Marie", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier", "Brun",
-    "Blanchard", "Giraud", "Joly", "Rivière", "Lucas", "Brunet", "Gaillard", "Barbier", "Arnaud",
-    "Martinez", "Gérard", "Roche", "Renard", "Schmitt", "Roy", "Leroux", "Colin", "Vidal",
-    "Caron", "Picard", "Roger", "Fabre", "Aubert", "Lemoine", "Renaud", "Dumas", "Lacroix",
-    "Olivier", "Philippe", "Bourgeois", "Pierre", "Benoît", "Rey", "Leclerc", "Payet", "Rolland",
-    "Leclercq", "Guillaume", "Lecomte", "Lopez", "Jean", "Dupuy", "Guillot", "Hubert", "Berger",
-    "Carpentier", "Sanchez", "Dupuis", "Moulin", "Louis", "Deschamps", "Huet", "Vasseur", "Perez",
-    "Boucher", "Fleury", "Royer", "Klein", "Jacquet", "Adam", "Paris", "Poirier", "Marty",
-    "Aubry", "Guyot", "Carré", "Charles", "Renault", "Charpentier", "Ménard", "Maillard",
-    "Baron", "Bertin", "Bailly", "Hervé", "Schneider", "Fernandez", "Le Gall", "Collet", "Léger",
-    "Bouvier", "Julien", "Prévost", "Millet", "Perrot", "Daniel", "Le Roux", "Cousin", "Germain",
-    "Breton", "Besson", "Langlois", "Rémy", "Le Goff", "Pelletier", "Lévêque", "Perrier",
-    "Leblanc", "Barré", "Lebrun", "Marchal", "Weber", "Mallet", "Hamon", "Boulanger", "Jacob",
-    "Monnier", "Michaud", "Rodriguez", "Guichard", "Gillet", "Étienne", "Grondin", "Poulain",
-    "Tessier", "Chevallier", "Collin", "Chauvin", "Da Silva", "Bouchet", "Gay", "Lemaître",
-    "Bénard", "Maréchal", "Humbert", "Reynaud", "Antoine", "Hoarau", "Perret", "Barthélemy",
-    "Cordier", "Pichon", "Lejeune", "Gilbert", "Lamy", "Delaunay", "Pasquier", "Carlier",
-    "Laporte", "De La Fontaine", "D'Almeida", "Dos Santos", "Lœuillet", "N'Diaye", "Van Damme",
-    "Saint-Martin", "Le Bihan", "Kervella", "Œhmichen", "Ben Ali", "El Amrani", "Nguyen",
+    "Martin",    "Bernard",   "Thomas",         "Petit",       "Robert",     "Richard",
+    "Durand",    "Dubois",    "Moreau",         "Laurent",     "Simon",      "Michel",
+    "Lefèvre",   "Leroy",     "Roux",           "David",       "Bertrand",   "Morel",
+    "Fournier",  "Girard",    "Bonnet",         "Dupont",      "Lambert",    "Fontaine",
+    "Rousseau",  "Vincent",   "Muller",         "Lefebvre",    "Faure",      "André",
+    "Mercier",   "Blanc",     "Guérin",         "Boyer",       "Garnier",    "Chevalier",
+    "François",  "Legrand",   "Gauthier",       "Garcia",      "Perrin",     "Robin",
+    "Clément",   "Morin",     "Nicolas",        "Henry",       "Roussel",    "Mathieu",
+    "Gautier",   "Masson",    "Marchand",       "Duval",       "Denis",      "Dumont",
+    "Marie",     "Lemaire",   "Noël",           "Meyer",       "Dufour",     "Meunier",
+    "Brun",      "Blanchard", "Giraud",         "Joly",        "Rivière",    "Lucas",
+    "Brunet",    "Gaillard",  "Barbier",        "Arnaud",      "Martinez",   "Gérard",
+    "Roche",     "Renard",    "Schmitt",        "Roy",         "Leroux",     "Colin",
+    "Vidal",     "Caron",     "Picard",         "Roger",       "Fabre",      "Aubert",
+    "Lemoine",   "Renaud",    "Dumas",          "Lacroix",     "Olivier",    "Philippe",
+    "Bourgeois", "Pierre",    "Benoît",         "Rey",         "Leclerc",    "Payet",
+    "Rolland",   "Leclercq",  "Guillaume",      "Lecomte",     "Lopez",      "Jean",
+    "Dupuy",     "Guillot",   "Hubert",         "Berger",      "Carpentier", "Sanchez",
+    "Dupuis",    "Moulin",    "Louis",          "Deschamps",   "Huet",       "Vasseur",
+    "Perez",     "Boucher",   "Fleury",         "Royer",       "Klein",      "Jacquet",
+    "Adam",      "Paris",     "Poirier",        "Marty",       "Aubry",      "Guyot",
+    "Carré",     "Charles",   "Renault",        "Charpentier", "Ménard",     "Maillard",
+    "Baron",     "Bertin",    "Bailly",         "Hervé",       "Schneider",  "Fernandez",
+    "Le Gall",   "Collet",    "Léger",          "Bouvier",     "Julien",     "Prévost",
+    "Millet",    "Perrot",    "Daniel",         "Le Roux",     "Cousin",     "Germain",
+    "Breton",    "Besson",    "Langlois",       "Rémy",        "Le Goff",    "Pelletier",
+    "Lévêque",   "Perrier",   "Leblanc",        "Barré",       "Lebrun",     "Marchal",
+    "Weber",     "Mallet",    "Hamon",          "Boulanger",   "Jacob",      "Monnier",
+    "Michaud",   "Rodriguez", "Guichard",       "Gillet",      "Étienne",    "Grondin",
+    "Poulain",   "Tessier",   "Chevallier",     "Collin",      "Chauvin",    "Da Silva",
+    "Bouchet",   "Gay",       "Lemaître",       "Bénard",      "Maréchal",   "Humbert",
+    "Reynaud",   "Antoine",   "Hoarau",         "Perret",      "Barthélemy", "Cordier",
+    "Pichon",    "Lejeune",   "Gilbert",        "Lamy",        "Delaunay",   "Pasquier",
+    "Carlier",   "Laporte",   "De La Fontaine", "D'Almeida",   "Dos Santos", "Lœuillet",
+    "N'Diaye",   "Van Damme", "Saint-Martin",   "Le Bihan",    "Kervella",   "Œhmichen",
+    "Ben Ali",   "El Amrani", "Nguyen",
 };
 
 static const char *const girls[] = {
-    "Emma", "Léa", "Chloé", "Manon", "Inès", "Jade", "Louise", "Zoé", "Lina", "Camille", "Léna",
-    "Alice", "Sarah", "Anna", "Juliette", "Lucie", "Rose", "Ambre", "Mila", "Eva", "Romane",
-    "Clara", "Lola", "Mia", "Julia", "Anaïs", "Margaux", "Nina", "Léonie", "Agathe", "Maëlys",
-    "Charlotte", "Elsa", "Victoria", "Lou", "Iris", "Capucine", "Apolline", "Jeanne", "Louna",
-    "Mathilde", "Océane", "Noémie", "Zélie", "Héloïse", "Adèle", "Gabrielle", "Éloïse",
-    "Salomé", "Marie", "Laura", "Pauline", "Emmy", "Lisa", "Yasmine", "Aya", "Maya", "Valentine",
-    "Margot", "Constance", "Lya", "Lilou", "Giulia", "Nour", "Elena", "Luna", "Alix", "Maëlle",
-    "Marie-Lou", "Anne-Sophie", "Élise", "Suzanne", "Justine", "Morgane", "Célia", "Émilie",
-    "Fatoumata", "Aïcha", "Inaya", "Théa", "Olivia", "Athénaïs", "Bérénice", "Clémence",
+    "Emma",     "Léa",       "Chloé",    "Manon",     "Inès",      "Jade",      "Louise",
+    "Zoé",      "Lina",      "Camille",  "Léna",      "Alice",     "Sarah",     "Anna",
+    "Juliette", "Lucie",     "Rose",     "Ambre",     "Mila",      "Eva",       "Romane",
+    "Clara",    "Lola",      "Mia",      "Julia",     "Anaïs",     "Margaux",   "Nina",
+    "Léonie",   "Agathe",    "Maëlys",   "Charlotte", "Elsa",      "Victoria",  "Lou",
+    "Iris",     "Capucine",  "Apolline", "Jeanne",    "Louna",     "Mathilde",  "Océane",
+    "Noémie",   "Zélie",     "Héloïse",  "Adèle",     "Gabrielle", "Éloïse",    "Salomé",
+    "Marie",    "Laura",     "Pauline",  "Emmy",      "Lisa",      "Yasmine",   "Aya",
+    "Maya",     "Valentine", "Margot",   "Constance", "Lya",       "Lilou",     "Giulia",
+    "Nour",     "Elena",     "Luna",     "Alix",      "Maëlle",    "Marie-Lou", "Anne-Sophie",
+    "Élise",    "Suzanne",   "Justine",  "Morgane",   "Célia",     "Émilie",    "Fatoumata",
+    "Aïcha",    "Inaya",     "Théa",     "Olivia",    "Athénaïs",  "Bérénice",  "Clémence",
 };
 static const char *const boys[] = {
-    "Gabriel", "Léo", "Raphaël", "Louis", "Lucas", "Adam", "Arthur", "Hugo", "Jules", "Maël",
-    "Nathan", "Ethan", "Paul", "Sacha", "Tom", "Noah", "Théo", "Mathis", "Timéo", "Enzo",
-    "Aaron", "Nolan", "Mohamed", "Rayan", "Axel", "Léon", "Antoine", "Victor", "Martin",
-    "Baptiste", "Clément", "Maxime", "Alexandre", "Valentin", "Thomas", "Noé", "Eden", "Naël",
-    "Gaspard", "Robin", "Samuel", "Evan", "Yanis", "Mathéo", "Isaac", "Simon", "Milo", "Liam",
-    "Tiago", "Augustin", "Côme", "Lenny", "Marius", "Kylian", "Ibrahim", "Ilyes", "Amir",
-    "Malo", "Oscar", "Jean", "Pierre", "Gaël", "Quentin", "Romain", "Benjamin", "Florian",
-    "Corentin", "Jean-Baptiste", "Pierre-Louis", "Loïc", "Joachim", "Anatole", "Noël",
-    "Mathias", "Titouan", "Eliott", "Sohan", "Wassim", "Esteban", "Ruben", "Kaïs", "Élie",
+    "Gabriel",  "Léo",      "Raphaël", "Louis",    "Lucas",         "Adam",         "Arthur",
+    "Hugo",     "Jules",    "Maël",    "Nathan",   "Ethan",         "Paul",         "Sacha",
+    "Tom",      "Noah",     "Théo",    "Mathis",   "Timéo",         "Enzo",         "Aaron",
+    "Nolan",    "Mohamed",  "Rayan",   "Axel",     "Léon",          "Antoine",      "Victor",
+    "Martin",   "Baptiste", "Clément", "Maxime",   "Alexandre",     "Valentin",     "Thomas",
+    "Noé",      "Eden",     "Naël",    "Gaspard",  "Robin",         "Samuel",       "Evan",
+    "Yanis",    "Mathéo",   "Isaac",   "Simon",    "Milo",          "Liam",         "Tiago",
+    "Augustin", "Côme",     "Lenny",   "Marius",   "Kylian",        "Ibrahim",      "Ilyes",
+    "Amir",     "Malo",     "Oscar",   "Jean",     "Pierre",        "Gaël",         "Quentin",
+    "Romain",   "Benjamin", "Florian", "Corentin", "Jean-Baptiste", "Pierre-Louis", "Loïc",
+    "Joachim",  "Anatole",  "Noël",    "Mathias",  "Titouan",       "Eliott",       "Sohan",
+    "Wassim",   "Esteban",  "Ruben",   "Kaïs",     "Élie",
 };
 static const char *const women[] = {
-    "Nathalie", "Isabelle", "Sylvie", "Catherine", "Christine", "Sandrine", "Véronique",
-    "Valérie", "Stéphanie", "Céline", "Laurence", "Virginie", "Sophie", "Aurélie", "Caroline",
-    "Émilie", "Julie", "Élodie", "Karine", "Marie", "Anne", "Florence", "Delphine", "Corinne",
-    "Hélène", "Patricia", "Marie-Claire", "Anne-Sophie", "Marie-Hélène", "Martine", "Nadia",
-    "Fatima", "Séverine", "Audrey", "Mélanie", "Sabrina", "Laetitia", "Cécile", "Agnès", "Claire",
-    "Estelle", "Magali", "Myriam", "Ludivine", "Jessica", "Vanessa", "Amandine", "Chantal",
-    "Pascale", "Dominique", "Claude", "Camille", "Françoise", "Béatrice", "Gaëlle", "Noëlle",
-    "Maryse", "Sonia", "Samia", "Khadija", "Rachida", "Ingrid", "Coralie", "Adeline", "Angélique",
+    "Nathalie",     "Isabelle",  "Sylvie",  "Catherine", "Christine", "Sandrine",     "Véronique",
+    "Valérie",      "Stéphanie", "Céline",  "Laurence",  "Virginie",  "Sophie",       "Aurélie",
+    "Caroline",     "Émilie",    "Julie",   "Élodie",    "Karine",    "Marie",        "Anne",
+    "Florence",     "Delphine",  "Corinne", "Hélène",    "Patricia",  "Marie-Claire", "Anne-Sophie",
+    "Marie-Hélène", "Martine",   "Nadia",   "Fatima",    "Séverine",  "Audrey",       "Mélanie",
+    "Sabrina",      "Laetitia",  "Cécile",  "Agnès",     "Claire",    "Estelle",      "Magali",
+    "Myriam",       "Ludivine",  "Jessica", "Vanessa",   "Amandine",  "Chantal",      "Pascale",
+    "Dominique",    "Claude",    "Camille", "Françoise", "Béatrice",  "Gaëlle",       "Noëlle",
+    "Maryse",       "Sonia",     "Samia",   "Khadija",   "Rachida",   "Ingrid",       "Coralie",
+    "Adeline",      "Angélique",
 };
 static const char *const men[] = {
-    "Philippe", "Christophe", "Stéphane", "Laurent", "Frédéric", "Nicolas", "Olivier",
-    "Sébastien", "Thierry", "Pascal", "Éric", "David", "Julien", "Jérôme", "Franck", "Patrick",
-    "Vincent", "Cédric", "Arnaud", "Jean-Pierre", "Jean-Marc", "Jean-Luc", "François",
-    "Emmanuel", "Didier", "Bruno", "Guillaume", "Mathieu", "Fabrice", "Hervé", "Alain", "Gilles",
-    "Yannick", "Benoît", "Lionel", "Xavier", "Ludovic", "Damien", "Mickaël", "Anthony", "Karim",
-    "Rachid", "Mohamed", "Samir", "Denis", "Joël", "Michel", "Gérard", "Régis", "Loïc",
-    "Dominique", "Claude", "Camille", "Jean", "Pierre", "Yves", "Serge", "Marc", "Raphaël",
-    "Grégory", "Jean-François", "Jean-Michel", "Jean-Philippe", "Pierre-Yves", "Noël",
+    "Philippe",      "Christophe",  "Stéphane",      "Laurent",     "Frédéric", "Nicolas",
+    "Olivier",       "Sébastien",   "Thierry",       "Pascal",      "Éric",     "David",
+    "Julien",        "Jérôme",      "Franck",        "Patrick",     "Vincent",  "Cédric",
+    "Arnaud",        "Jean-Pierre", "Jean-Marc",     "Jean-Luc",    "François", "Emmanuel",
+    "Didier",        "Bruno",       "Guillaume",     "Mathieu",     "Fabrice",  "Hervé",
+    "Alain",         "Gilles",      "Yannick",       "Benoît",      "Lionel",   "Xavier",
+    "Ludovic",       "Damien",      "Mickaël",       "Anthony",     "Karim",    "Rachid",
+    "Mohamed",       "Samir",       "Denis",         "Joël",        "Michel",   "Gérard",
+    "Régis",         "Loïc",        "Dominique",     "Claude",      "Camille",  "Jean",
+    "Pierre",        "Yves",        "Serge",         "Marc",        "Raphaël",  "Grégory",
+    "Jean-François", "Jean-Michel", "Jean-Philippe", "Pierre-Yves", "Noël",
 };
 
 typedef struct pool {
@@ -145,10 +167,10 @@ static pool surnames;
 
 static void make_surnames(size_t n_synthetic)
 {
-    static const char *const a[] = {"ber", "mar", "du", "le", "ro", "bou", "cha", "ga", "fa",
-                                    "pe", "ri", "mo", "la", "ta", "ca", "gi", "de", "va", "ni",
-                                    "sa", "ker", "go", "bra", "tri", "pla", "che", "vi", "jo"};
-    static const char *const b[] = {"",   "ran", "lo",  "mi",  "ter", "bal", "ven", "dou",
+    static const char *const a[] = {
+        "ber", "mar", "du", "le", "ro", "bou", "cha", "ga", "fa",  "pe",  "ri",  "mo",  "la", "ta",
+        "ca",  "gi",  "de", "va", "ni", "sa",  "ker", "go", "bra", "tri", "pla", "che", "vi", "jo"};
+    static const char *const b[] = {"",    "ran", "lo",  "mi",  "ter", "bal", "ven", "dou",
                                     "cor", "pin", "sel", "nel", "gar", "vil", "mon", "ra"};
     static const char *const c[] = {"ard",  "ier", "on",   "et", "ot",  "and", "in",  "eau",
                                     "aud",  "oux", "elle", "ez", "ac",  "ou",  "y",   "ais",
@@ -205,8 +227,8 @@ static const noise levels[] = {
      0.3, 0.5},
     {"medium", 0.7, 0.03, 0.03, 0.5, 0.01, 0.01, 0.05, 0.05, 0.005, 0.3, 0.3, 0.7, 0.6, 0.4, 0.4,
      0.1, 0.3},
-    {"high", 0.9, 0.06, 0.06, 0.7, 0.02, 0.02, 0.10, 0.08, 0.01, 0.3, 0.0, 0.5, 0.4, 0.2, 0.2,
-     0.0, 0.1},
+    {"high", 0.9, 0.06, 0.06, 0.7, 0.02, 0.02, 0.10, 0.08, 0.01, 0.3, 0.0, 0.5, 0.4, 0.2, 0.2, 0.0,
+     0.1},
 };
 
 /* Upper case without accents, as many programs export names: "LEFEVRE", "JEAN PIERRE". */
@@ -248,12 +270,8 @@ static const char *typo(match_list *l, const char *s)
     char letter = (char)((upper ? 'A' : 'a') + below(26));
     memcpy(buf, s, len + 1);
     switch (below(4)) {
-    case 0: /* substitution */
-        buf[pos] = letter;
-        break;
-    case 1: /* deletion */
-        memmove(buf + pos, buf + pos + 1, len - pos);
-        break;
+    case 0: /* substitution */ buf[pos] = letter; break;
+    case 1: /* deletion */ memmove(buf + pos, buf + pos + 1, len - pos); break;
     case 2: /* insertion */
         memmove(buf + pos + 1, buf + pos, len - pos + 1);
         buf[pos] = letter;
@@ -531,8 +549,8 @@ static void family(gen *g)
             random_date(date, 2007, 2019);
             memcpy(twin_date, date, sizeof date);
         }
-        uint32_t i = add_hub_person(g, MATCH_STUDENT, kid_name, NULL, prenoms, date,
-                                    girl ? 'F' : 'M');
+        uint32_t i =
+            add_hub_person(g, MATCH_STUDENT, kid_name, NULL, prenoms, date, girl ? 'F' : 'M');
         match_person *p = &h->persons[i];
         char ine[16];
         snprintf(ine, sizeof ine, "%09llu%c%c", (unsigned long long)(rnd() % 1000000000ULL),
@@ -576,8 +594,8 @@ static void staff(gen *g)
     char prenoms[128], date[11];
     first_names(prenoms, sizeof prenoms, woman, false);
     random_date(date, 1960, 1999);
-    uint32_t i = add_hub_person(g, chance(0.75) ? MATCH_TEACHER : MATCH_STAFF, pick_surname(),
-                                NULL, prenoms, date, woman ? 'F' : 'M');
+    uint32_t i = add_hub_person(g, chance(0.75) ? MATCH_TEACHER : MATCH_STAFF, pick_surname(), NULL,
+                                prenoms, date, woman ? 'F' : 'M');
     match_person *p = &h->persons[i];
     if (chance(0.8)) {
         char mail[96];
@@ -827,8 +845,8 @@ int main(int argc, char **argv)
            "génération %.1f s  rapprochement %.1f s (%u threads, CPU total %.1f s)  "
            "RSS max %.0f Mio\n",
            g.hub->n, g.partner->n, nz->name, precision, fp, recall, f1, review,
-           100.0 * (double)review / (double)g.partner->n, trap_merges, r->n_pairs_scored,
-           t1 - t0, t2 - t1, threads, cpu, (double)util_peak_rss_kib() / 1024.0);
+           100.0 * (double)review / (double)g.partner->n, trap_merges, r->n_pairs_scored, t1 - t0,
+           t2 - t1, threads, cpu, (double)util_peak_rss_kib() / 1024.0);
     match_result_free(r);
     match_list_free(g.hub);
     match_list_free(g.partner);

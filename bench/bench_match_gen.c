@@ -27,16 +27,16 @@
 typedef struct hubgen {
     match_list *hub;
     uint32_t estab;
-    util_map *by_key;       /* "cat\x1fsiecle id" → hub index */
-    util_map *addr_cp;      /* ADRESSE_ID → postcode (arena string) */
-    util_map *addr_line;    /* ADRESSE_ID → first line */
-    util_map *class_of;     /* ELEVE_ID → class code */
-    uint32_t *addr_of;      /* per hub person: index into addr_ids */
+    util_map *by_key;    /* "cat\x1fsiecle id" → hub index */
+    util_map *addr_cp;   /* ADRESSE_ID → postcode (arena string) */
+    util_map *addr_line; /* ADRESSE_ID → first line */
+    util_map *class_of;  /* ELEVE_ID → class code */
+    uint32_t *addr_of;   /* per hub person: index into addr_ids */
     const char **addr_ids;
     size_t n_addr, cap_addr;
     struct link {
         const char *student, *guardian;
-    } *links;
+    } * links;
     size_t n_links, cap_links;
     util_buf key;
 } hubgen;
@@ -183,9 +183,9 @@ static int on_individu(const xml_node *n, void *payload)
 {
     hubgen *g = payload;
     const char *fonction = xml_node_child_text(n, "FONCTION");
-    uint32_t i = new_person(g, fonction && strcmp(fonction, "ENS") == 0 ? MATCH_TEACHER
-                                                                         : MATCH_STAFF,
-                            xml_node_attr(n, "ID"), 'T');
+    uint32_t i =
+        new_person(g, fonction && strcmp(fonction, "ENS") == 0 ? MATCH_TEACHER : MATCH_STAFF,
+                   xml_node_attr(n, "ID"), 'T');
     match_person *p = &g->hub->persons[i];
     p->nom = keep(g, xml_node_child_text(n, "NOM_PATRONYMIQUE"));
     p->nom_usage = keep(g, xml_node_child_text(n, "NOM_USAGE"));
@@ -196,8 +196,8 @@ static int on_individu(const xml_node *n, void *payload)
     return 0;
 }
 
-static void parse(const char *path, const char *const *paths, xml_record_fn const *fns,
-                  size_t n, hubgen *g)
+static void parse(const char *path, const char *const *paths, xml_record_fn const *fns, size_t n,
+                  hubgen *g)
 {
     xml_reader *r;
     if (xml_reader_new(&r, NULL) < 0) {
@@ -307,14 +307,16 @@ static char *next_line(char **cursor)
 /* ------------------------------------------------------------ truth */
 
 typedef struct truth {
-    uint32_t *of;     /* partner index → hub index or NONE */
-    uint8_t *second;  /* second entry of a guardian (doublon) */
+    uint32_t *of;    /* partner index → hub index or NONE */
+    uint8_t *second; /* second entry of a guardian (doublon) */
     size_t n_expected;
 } truth;
 
 static char cat_key(const char *categorie)
 {
-    return strcmp(categorie, "eleve") == 0 ? 'S' : strcmp(categorie, "responsable") == 0 ? 'G' : 'T';
+    return strcmp(categorie, "eleve") == 0         ? 'S'
+           : strcmp(categorie, "responsable") == 0 ? 'G'
+                                                   : 'T';
 }
 
 static void read_truth(truth *t, hubgen *g, const match_list *pl, size_t first_p, const char *path,
@@ -436,8 +438,8 @@ int main(int argc, char **argv)
             *p = one->persons[i];
             /* strings and children live in one's arena: copy them into pl's */
             p->id = match_list_str(pl, p->id, strlen(p->id));
-            const char **fields[] = {&p->nom, &p->nom_usage, &p->prenoms, &p->date_naissance,
-                                     &p->ine, &p->email, &p->phones, &p->code_postal,
+            const char **fields[] = {&p->nom,   &p->nom_usage, &p->prenoms, &p->date_naissance,
+                                     &p->ine,   &p->email,     &p->phones,  &p->code_postal,
                                      &p->classe};
             for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
                 if (*fields[f]) {
@@ -522,14 +524,14 @@ int main(int argc, char **argv)
     double precision = tp + fp ? (double)tp / (double)(tp + fp) : 1.0;
     double recall = t.n_expected ? (double)tp / (double)t.n_expected : 1.0;
     double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
-    printf("relais gen : hub %zu × partenaire %zu (%zu établissements%s) : précision %.4f (%zu faux "
-           "liens)  rappel %.4f  F1 %.4f  à vérifier %zu (%.2f %%)  fusions jumeaux/homonymes %zu  "
-           "paires évaluées %zu  "
-           "lecture %.1f s  rapprochement %.1f s (%u threads, CPU total %.1f s)  RSS max %.0f Mio\n",
-           g.hub->n, pl->n, g.hub->n_estabs, pooled ? ", sans UAI" : "", precision, fp,
-           recall, f1, review, 100.0 * (double)review / (double)(pl->n ? pl->n : 1), twins,
-           r->n_pairs_scored,
-           t1 - t0, t2 - t1, threads, cpu, (double)util_peak_rss_kib() / 1024.0);
+    printf(
+        "relais gen : hub %zu × partenaire %zu (%zu établissements%s) : précision %.4f (%zu faux "
+        "liens)  rappel %.4f  F1 %.4f  à vérifier %zu (%.2f %%)  fusions jumeaux/homonymes %zu  "
+        "paires évaluées %zu  "
+        "lecture %.1f s  rapprochement %.1f s (%u threads, CPU total %.1f s)  RSS max %.0f Mio\n",
+        g.hub->n, pl->n, g.hub->n_estabs, pooled ? ", sans UAI" : "", precision, fp, recall, f1,
+        review, 100.0 * (double)review / (double)(pl->n ? pl->n : 1), twins, r->n_pairs_scored,
+        t1 - t0, t2 - t1, threads, cpu, (double)util_peak_rss_kib() / 1024.0);
     match_result_free(r);
     match_list_free(pl);
     match_list_free(g.hub);

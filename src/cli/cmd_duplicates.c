@@ -32,7 +32,10 @@ static void json_person(util_json *j, const match_person *p)
 
 static void text_person(FILE *f, const match_person *p)
 {
-    fprintf(f, "%s %s", p->nom_usage ? p->nom_usage : p->nom ? p->nom : "",
+    fprintf(f, "%s %s",
+            p->nom_usage ? p->nom_usage
+            : p->nom     ? p->nom
+                         : "",
             p->prenoms ? p->prenoms : "");
     if (p->nom_usage && p->nom && strcmp(p->nom, p->nom_usage) != 0) {
         fprintf(f, " (%s %s)", _("né(e)"), p->nom);

@@ -18,7 +18,8 @@
 #include "match/match.h"
 
 static const cli_option match_cli_options[] = {
-    {"partner", 'p', "NOM", N_("nom de l'application partenaire (agate, pronote, ent…) ; obligatoire")},
+    {"partner", 'p', "NOM",
+     N_("nom de l'application partenaire (agate, pronote, ent…) ; obligatoire")},
     {"uai", 'u', "UAI", N_("un seul établissement")},
     {"year", 'y', "AAAA", N_("année scolaire (défaut : l'année courante du hub)")},
     {"format", 'f', "FORMAT",
@@ -53,8 +54,8 @@ static int check_partner(cli_ctx *ctx, const char *name, char out[33])
         return cli_usage_error(ctx, "%s", _("--partner NOM est obligatoire (ex. --partner agate)"));
     }
     if (n > 32) {
-        return cli_usage_error(ctx, _("nom de partenaire trop long : « %s » (32 caractères au plus)"),
-                               name);
+        return cli_usage_error(
+            ctx, _("nom de partenaire trop long : « %s » (32 caractères au plus)"), name);
     }
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
@@ -83,8 +84,7 @@ typedef struct warn_state {
     size_t n;
 } warn_state;
 
-static void print_warning(unsigned long line, const char *code, const char *message,
-                          void *payload)
+static void print_warning(unsigned long line, const char *code, const char *message, void *payload)
 {
     warn_state *w = payload;
     (void)line;
@@ -99,7 +99,7 @@ static void print_warning(unsigned long line, const char *code, const char *mess
 /* ------------------------------------------------------------- report */
 
 static const char *const singular[MATCH_N_CATEGORIES] = {N_("élève"), N_("responsable"),
-                                                        N_("professeur"), N_("personnel")};
+                                                         N_("professeur"), N_("personnel")};
 
 static const char *person_name(const match_person *p)
 {
@@ -137,26 +137,23 @@ static void print_reasons(FILE *f, match_reasons reasons, unsigned n_children)
 }
 
 static const char *const row_labels[] = {
-    N_("Personnes dans le hub"),       N_("Personnes du partenaire"),
-    N_("Rapprochées"),                 N_("À vérifier"),
-    N_("Non rapprochées (partenaire)"), N_("Non rapprochées (hub)"),
+    N_("Personnes dans le hub"),
+    N_("Personnes du partenaire"),
+    N_("Rapprochées"),
+    N_("À vérifier"),
+    N_("Non rapprochées (partenaire)"),
+    N_("Non rapprochées (hub)"),
 };
 
 static const size_t *row_values(const match_summary *sum, int row)
 {
     switch (row) {
-    case 0:
-        return sum->hub;
-    case 1:
-        return sum->partner;
-    case 2:
-        return sum->matched;
-    case 3:
-        return sum->review;
-    case 4:
-        return sum->unmatched_partner;
-    default:
-        return sum->unmatched_hub;
+    case 0: return sum->hub;
+    case 1: return sum->partner;
+    case 2: return sum->matched;
+    case 3: return sum->review;
+    case 4: return sum->unmatched_partner;
+    default: return sum->unmatched_hub;
     }
 }
 
@@ -236,17 +233,16 @@ static void print_json(cli_ctx *ctx, const char *partner, const match_list *pl,
     util_json_end(&j);
 }
 
-static void print_text(cli_ctx *ctx, const char *partner, const char *file,
-                       match_format fmt, int year, const match_list *pl, const match_list *hub,
-                       const match_result *r, const match_summary *sum)
+static void print_text(cli_ctx *ctx, const char *partner, const char *file, match_format fmt,
+                       int year, const match_list *pl, const match_list *hub, const match_result *r,
+                       const match_summary *sum)
 {
     FILE *f = ctx->out;
     fprintf(f, _("Rapprochement des identités avec %s — %s (%s) — %d-%d\n\n"), partner, file,
             fmt == MATCH_FORMAT_ENT   ? "ENT-Identifiants"
             : fmt == MATCH_FORMAT_AAF ? _("fichiers AAF")
                                       : _("liste CSV du partenaire"),
-            year,
-            year + 1);
+            year, year + 1);
     print_table(f, sum);
     size_t n_review = 0, n_unmatched = 0;
     for (size_t i = 0; i < pl->n; i++) {
@@ -286,7 +282,8 @@ static void print_text(cli_ctx *ctx, const char *partner, const char *file,
         if (shown > 50) {
             fprintf(f, "    … %s\n", _("liste complète avec --json"));
         }
-        fprintf(f, _("  Pour décider : relais match accept %s ID_PARTENAIRE RELAIS_ID (ou reject)\n"),
+        fprintf(f,
+                _("  Pour décider : relais match accept %s ID_PARTENAIRE RELAIS_ID (ou reject)\n"),
                 partner);
     }
     if (n_unmatched) {
@@ -365,15 +362,17 @@ static int run_match(cli_ctx *ctx, cli_args *args)
         return status;
     }
     if (args->n_pos < 1) {
-        return cli_usage_error(ctx, "%s", _("indiquez le fichier de personnes du partenaire (ou "
-                                            "les fichiers AAF)"));
+        return cli_usage_error(ctx, "%s",
+                               _("indiquez le fichier de personnes du partenaire (ou "
+                                 "les fichiers AAF)"));
     }
     const char *file = args->pos[0];
     bool dry_run = cli_flag(args, "dry-run");
     const char *out_path = cli_value(args, "out");
     if (dry_run && out_path) {
-        return cli_usage_error(ctx, "%s", _("--out écrit les liens enregistrés : incompatible "
-                                            "avec --dry-run"));
+        return cli_usage_error(ctx, "%s",
+                               _("--out écrit les liens enregistrés : incompatible "
+                                 "avec --dry-run"));
     }
     match_read_options ro = MATCH_READ_OPTIONS_INIT;
     const char *format = cli_value(args, "format");
@@ -552,7 +551,8 @@ static int run_decision(cli_ctx *ctx, cli_args *args, bool accept)
         relais_store_close(s);
         return cli_fail(ctx, rc);
     }
-    cli_report_opts opts = {.title = accept ? _("Rapprochement accepté") : _("Rapprochement refusé")};
+    cli_report_opts opts = {.title =
+                                accept ? _("Rapprochement accepté") : _("Rapprochement refusé")};
     status = cli_apply_plan(ctx, plan, cli_flag(args, "dry-run"), &opts);
     relais_plan_free(plan);
     relais_store_close(s);
@@ -599,7 +599,8 @@ const cli_command cli_cmd_match = {
     .summary = N_("rapprocher les identités d'une application partenaire avec le hub"),
     .usage = "--partner NOM [--uai UAI] [--dry-run] [--json] [--out FICHIER] FICHIER...",
     .description = N_("Lit la liste de personnes du partenaire (CSV partenaire, "
-                      "ENT-Identifiants.csv, ou fichiers AAF : XML, zip ou répertoire), la rapproche des élèves, responsables, professeurs "
+                      "ENT-Identifiants.csv, ou fichiers AAF : XML, zip ou répertoire), la "
+                      "rapproche des élèves, responsables, professeurs "
                       "et personnels du hub (identifiants d'abord : INE, liens déjà enregistrés ; "
                       "puis noms, prénoms, date de naissance, sexe, coordonnées, enfants), "
                       "enregistre les liens sûrs dans la table de correspondance et liste les cas "

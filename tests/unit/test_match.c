@@ -95,10 +95,10 @@ static size_t n_review_candidates(const match_result *r, uint32_t p)
 /* A hub of filler students so that frequencies and priors look like a real school. */
 static void filler(match_list *hub, size_t n)
 {
-    static const char *const noms[] = {"MOREL", "FOURNIER", "GIRAUD", "BONNET", "FAURE",
-                                       "ROUSSEAU", "BLANC", "GUERIN", "MULLER", "HENRY"};
-    static const char *const prenoms[] = {"Adam", "Inès", "Gabriel", "Jade", "Raphaël",
-                                          "Louise", "Arthur", "Ambre", "Maël", "Rose", "Sacha"};
+    static const char *const noms[] = {"MOREL",    "FOURNIER", "GIRAUD", "BONNET", "FAURE",
+                                       "ROUSSEAU", "BLANC",    "GUERIN", "MULLER", "HENRY"};
+    static const char *const prenoms[] = {"Adam",   "Inès",  "Gabriel", "Jade", "Raphaël", "Louise",
+                                          "Arthur", "Ambre", "Maël",    "Rose", "Sacha"};
     char id[16], date[11];
     for (size_t i = 0; i < n; i++) {
         snprintf(id, sizeof id, "F%u", (unsigned)i);
@@ -210,19 +210,29 @@ static void test_match__read_partner_csv(void **state)
     match_list_free(l);
 
     /* ',' and tab separators are detected from the header */
-    assert_int_equal(read_str(&l, &w, "categorie,id,nom,prenom,date_naissance\n"
-                                      "eleve,1,\"Le Goff\",\"Jean, Louis\",01/02/2010\n", &f), 0);
+    assert_int_equal(read_str(&l, &w,
+                              "categorie,id,nom,prenom,date_naissance\n"
+                              "eleve,1,\"Le Goff\",\"Jean, Louis\",01/02/2010\n",
+                              &f),
+                     0);
     assert_int_equal(l->n, 1);
     assert_string_equal(l->persons[0].prenoms, "Jean, Louis");
     match_list_free(l);
-    assert_int_equal(read_str(&l, &w, "categorie\tid\tnom\tprenom\tdate_naissance\n"
-                                      "professeur\tP1\tDURAND\tClaire\t\n", &f), 0);
+    assert_int_equal(read_str(&l, &w,
+                              "categorie\tid\tnom\tprenom\tdate_naissance\n"
+                              "professeur\tP1\tDURAND\tClaire\t\n",
+                              &f),
+                     0);
     assert_int_equal(l->persons[0].category, MATCH_TEACHER);
     match_list_free(l);
 
     /* Windows-1252 input is read, with a warning */
-    assert_int_equal(read_str(&l, &w, "categorie;id;nom;prenom;date_naissance\n"
-                                      "eleve;1;L\x8c" "UF;Chlo\xe9;\n", &f), 0);
+    assert_int_equal(read_str(&l, &w,
+                              "categorie;id;nom;prenom;date_naissance\n"
+                              "eleve;1;L\x8c"
+                              "UF;Chlo\xe9;\n",
+                              &f),
+                     0);
     assert_string_equal(l->persons[0].nom, "LŒUF");
     assert_string_equal(l->persons[0].prenoms, "Chloé");
     assert_true(has_warning(&w, "ENCODAGE_WINDOWS_1252", 0));
@@ -309,10 +319,12 @@ static void test_match__read_aaf(void **state)
 
     /* the real sample of an AAF Eleve file (tests/data/samples) */
     match_list *s;
-    assert_int_equal(match_read_file(&s, &f, test_source_path("tests/data/samples/aaf/"
-                                                              "entcore_ENT_Complet_20200101_Eleve_0000.xml"),
-                                     NULL),
-                     0);
+    assert_int_equal(
+        match_read_file(&s, &f,
+                        test_source_path("tests/data/samples/aaf/"
+                                         "entcore_ENT_Complet_20200101_Eleve_0000.xml"),
+                        NULL),
+        0);
     assert_int_equal(f, MATCH_FORMAT_AAF);
     assert_true(s->n >= 1);
     assert_int_equal(s->persons[0].category, MATCH_STUDENT);
@@ -321,8 +333,10 @@ static void test_match__read_aaf(void **state)
     match_list_free(s);
 
     /* entities stay refused */
-    assert_int_equal(read_str(&l, &w, "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]>"
-                                      "<ficAlimMENESR>&a;</ficAlimMENESR>", &f),
+    assert_int_equal(read_str(&l, &w,
+                              "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]>"
+                              "<ficAlimMENESR>&a;</ficAlimMENESR>",
+                              &f),
                      RELAIS_EINVALID);
 }
 
@@ -383,7 +397,8 @@ static void test_match__surname_evidence(void **state)
     (void)state;
     match_list *hub = new_hub();
     filler(hub, 200);
-    uint32_t h = add(hub, MATCH_GUARDIAN, "G1", "LEROY", "MARTIN-DUVAL", "Sophie", "1982-02-11", 'F');
+    uint32_t h =
+        add(hub, MATCH_GUARDIAN, "G1", "LEROY", "MARTIN-DUVAL", "Sophie", "1982-02-11", 'F');
     uint32_t h2 = add(hub, MATCH_STUDENT, "S1", "DE LA FONTAINE", NULL, "Jean", "2010-08-08", 'M');
     in_estab(hub);
     static const struct {
@@ -397,7 +412,7 @@ static void test_match__surname_evidence(void **state)
         {MATCH_GUARDIAN, "MARTIN", NULL, MATCH_R_SURNAME_PARTIAL, true},     /* compound part */
         {MATCH_GUARDIAN, "LEROI", NULL, MATCH_R_SURNAME_CLOSE, true},
         {MATCH_GUARDIAN, "LEROYE", NULL, MATCH_R_SURNAME_CLOSE, true},
-        {MATCH_GUARDIAN, "DURAND", NULL, MATCH_R_SURNAME_DIFFERS, true},     /* not a veto */
+        {MATCH_GUARDIAN, "DURAND", NULL, MATCH_R_SURNAME_DIFFERS, true}, /* not a veto */
     };
     double exact = 0;
     for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
@@ -453,17 +468,17 @@ static void test_match__first_name_evidence(void **state)
     } cases[] = {
         {0, "Jean-Pierre, Louis, Marie", MATCH_R_FIRST_EXACT, true},
         {0, "JEAN PIERRE LOUIS MARIE", MATCH_R_FIRST_EXACT, true},
-        {0, "Jean-Pierre", MATCH_R_FIRST_EXACT, true},       /* the first given name */
+        {0, "Jean-Pierre", MATCH_R_FIRST_EXACT, true},        /* the first given name */
         {0, "Jean Pierre Louis", MATCH_R_FIRST_PREFIX, true}, /* only some of several */
-        {0, "Jean", MATCH_R_FIRST_PARTIAL, true},            /* part of a compound name */
-        {0, "Louis", MATCH_R_FIRST_OTHER, true},             /* the second first name */
-        {0, "Jean-Piere", MATCH_R_FIRST_CLOSE, true},        /* typing error */
-        {0, "Jean-Marc", 0, false},                          /* another compound name */
+        {0, "Jean", MATCH_R_FIRST_PARTIAL, true},             /* part of a compound name */
+        {0, "Louis", MATCH_R_FIRST_OTHER, true},              /* the second first name */
+        {0, "Jean-Piere", MATCH_R_FIRST_CLOSE, true},         /* typing error */
+        {0, "Jean-Marc", 0, false},                           /* another compound name */
         {0, "Paul", 0, false},
-        {1, "Louise", 0, false},                             /* feminine form: another person */
+        {1, "Louise", 0, false}, /* feminine form: another person */
         {1, "Luois", MATCH_R_FIRST_CLOSE, true},
         {1, "Léon", 0, false},
-        {2, "Leo", 0, false},   /* Léo and Léon: two common first names */
+        {2, "Leo", 0, false}, /* Léo and Léon: two common first names */
         {2, "Lon", MATCH_R_FIRST_CLOSE, true},
     };
     for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
@@ -471,8 +486,8 @@ static void test_match__first_name_evidence(void **state)
         static const char *const noms[] = {"KERGUELEN", "KERMARREC", "KERVELLA"};
         static const char *const dates[] = {"2011-03-04", "2011-03-05", "2011-03-06"};
         uint32_t hs[] = {h, h2, h3};
-        add(pl, MATCH_STUDENT, "P", noms[cases[i].hub], NULL, cases[i].prenoms,
-            dates[cases[i].hub], 0);
+        add(pl, MATCH_STUDENT, "P", noms[cases[i].hub], NULL, cases[i].prenoms, dates[cases[i].hub],
+            0);
         match_reasons r;
         bool ok;
         score(pl, hub, hs[cases[i].hub], &r, &ok);
@@ -746,7 +761,8 @@ static void test_match__household_and_partner_duplicate(void **state)
         if (r->links[i].partner == (a == (int)mum ? pm1 : pm2)) {
             assert_true(r->links[i].reasons & MATCH_R_CHILDREN);
         }
-        flagged = flagged || (r->links[i].partner == dup && (r->links[i].reasons & MATCH_R_DUPLICATE));
+        flagged =
+            flagged || (r->links[i].partner == dup && (r->links[i].reasons & MATCH_R_DUPLICATE));
     }
     assert_true(flagged);
     assert_false(r->hub_matched[other]);

@@ -26,10 +26,10 @@ static const struct {
     {"Øster", "oster"},
     {"Łukasz", "lukasz"},
     {"Jean-Pierre", "jean pierre"},
-    {"Jean‑Pierre", "jean pierre"},          /* non-breaking hyphen U+2011 */
-    {"Marie – Claire", "marie claire"},      /* en dash with spaces */
+    {"Jean‑Pierre", "jean pierre"},     /* non-breaking hyphen U+2011 */
+    {"Marie – Claire", "marie claire"}, /* en dash with spaces */
     {"D'ALMEIDA", "d almeida"},
-    {"d’Artagnan", "d artagnan"},            /* typographic apostrophe */
+    {"d’Artagnan", "d artagnan"}, /* typographic apostrophe */
     {"O'Neill", "o neill"},
     {"  de   la  FONTAINE ", "de la fontaine"},
     {"Saint-Exupéry", "saint exupery"},
@@ -39,16 +39,16 @@ static const struct {
     {"Çelik", "celik"},
     {"Ştefan", "stefan"},
     {"Dvořák", "dvorak"},
-    {"ﬁlle", "fille"},                        /* ligature fi, compatibility decomposition */
-    {"Ｍａｒｔｉｎ", "martin"},                 /* full-width letters */
-    {"Jean\xc2\xa0Paul", "jean paul"},        /* no-break space */
+    {"ﬁlle", "fille"},                 /* ligature fi, compatibility decomposition */
+    {"Ｍａｒｔｉｎ", "martin"},        /* full-width letters */
+    {"Jean\xc2\xa0Paul", "jean paul"}, /* no-break space */
     {"M. DUPONT", "m dupont"},
-    {"Dupont\xff", "dupont"},                 /* invalid byte dropped */
+    {"Dupont\xff", "dupont"}, /* invalid byte dropped */
     {"---", ""},
     {"", ""},
     {"Jean_Marc", "jean marc"},
     {"Louis XIV", "louis xiv"},
-    {"Ἀλέξανδρος", "αλεξανδροσ"},             /* Greek: case-folded, marks removed (final sigma folds to σ) */
+    {"Ἀλέξανδρος", "αλεξανδροσ"}, /* Greek: case-folded, marks removed (final sigma folds to σ) */
 };
 
 static void test_text__fold_table(void **state)
@@ -98,7 +98,7 @@ static const struct {
     {"Le Goff", "Goff", true},
     {"LŒUILLET", "Loeuillet", true},
     {"Martin", "Martin-Dupont", false},
-    {"Le", "La", false},                 /* only particles: kept as they are */
+    {"Le", "La", false}, /* only particles: kept as they are */
     {"Dupont", "Dupond", false},
     {"Leroy", "Le Roi", false},
 };
@@ -161,15 +161,15 @@ static void test_text__damerau(void **state)
 {
     (void)state;
     assert_int_equal(dl("martin", "martin", 2), 0);
-    assert_int_equal(dl("martin", "marin", 2), 1);    /* deletion */
-    assert_int_equal(dl("martin", "matrin", 2), 1);   /* transposition */
-    assert_int_equal(dl("martin", "marten", 2), 1);   /* substitution */
-    assert_int_equal(dl("martin", "martins", 2), 1);  /* insertion */
+    assert_int_equal(dl("martin", "marin", 2), 1);   /* deletion */
+    assert_int_equal(dl("martin", "matrin", 2), 1);  /* transposition */
+    assert_int_equal(dl("martin", "marten", 2), 1);  /* substitution */
+    assert_int_equal(dl("martin", "martins", 2), 1); /* insertion */
     assert_int_equal(dl("dupont", "dupond", 2), 1);
     assert_int_equal(dl("bernard", "renard", 3), 2);
-    assert_int_equal(dl("abc", "xyzabc", 2), 3);      /* bounded: max + 1 */
+    assert_int_equal(dl("abc", "xyzabc", 2), 3); /* bounded: max + 1 */
     assert_int_equal(dl("", "abc", 5), 3);
-    assert_int_equal(dl("ca", "abc", 5), 3);          /* OSA, not unrestricted Damerau */
+    assert_int_equal(dl("ca", "abc", 5), 3); /* OSA, not unrestricted Damerau */
 }
 
 static void test_text__jaro_winkler(void **state)
@@ -188,10 +188,18 @@ static void test_text__gendered_and_typos(void **state)
 {
     (void)state;
     static const char *const gendered[][2] = {
-        {"louis", "louise"},     {"jean", "jeanne"},   {"daniel", "danielle"},
-        {"pascal", "pascale"},   {"francois", "francoise"}, {"frederic", "frederique"},
-        {"lea", "leo"},          {"alexandre", "alexandra"}, {"julie", "julia"},
-        {"antoine", "antoinette"}, {"yves", "yvette"},  {"paul", "paula"},
+        {"louis", "louise"},
+        {"jean", "jeanne"},
+        {"daniel", "danielle"},
+        {"pascal", "pascale"},
+        {"francois", "francoise"},
+        {"frederic", "frederique"},
+        {"lea", "leo"},
+        {"alexandre", "alexandra"},
+        {"julie", "julia"},
+        {"antoine", "antoinette"},
+        {"yves", "yvette"},
+        {"paul", "paula"},
     };
     for (size_t i = 0; i < UTIL_ARRAY_LEN(gendered); i++) {
         const char *a = gendered[i][0], *b = gendered[i][1];
@@ -206,7 +214,7 @@ static void test_text__gendered_and_typos(void **state)
     assert_true(text_typo_close("dupont", 6, "dupond", 6));
     assert_true(text_typo_close("christophe", 10, "cristophe", 9));
     assert_false(text_typo_close("christophe", 10, "cristofe", 8)); /* three edits */
-    assert_false(text_typo_close("leo", 3, "lea", 3)); /* too short for a typing error */
+    assert_false(text_typo_close("leo", 3, "lea", 3));     /* too short for a typing error */
     assert_true(text_typo_close("leroy", 5, "leroye", 6)); /* surnames have no gender */
     assert_false(text_typo_close("dupont", 6, "durand", 6));
     assert_true(text_known_first_name("lea", 3));

@@ -4,7 +4,8 @@
  *
  * A kind or field listed here is sent when at least one of its categories is
  * on; everything not listed (identities, contacts, links) is always sent,
- * except the identifier crosswalk (xref), which is internal to the hub.
+ * except the identifier crosswalk (xref) and the refused matches
+ * (xref_rejection), which are internal to the hub.
  */
 #include "feed/feed.h"
 
@@ -105,7 +106,8 @@ static void build(void)
 
 bool feed_kind_sent(relais_kind k, unsigned categories)
 {
-    if ((unsigned)k >= RELAIS_KIND_COUNT || k == RELAIS_KIND_XREF) {
+    if ((unsigned)k >= RELAIS_KIND_COUNT || k == RELAIS_KIND_XREF ||
+        k == RELAIS_KIND_XREF_REJECTION) {
         return false;
     }
     pthread_once(&once, build);

@@ -174,8 +174,8 @@ static int on_person(aaf_ctx *c, const xml_node *rec, const xml_node *attrs, con
             }
         }
     } else {
-        match_reader_warn(r, line, "CATEGORIE_INCONNUE",
-                          _("%s:%lu : catégorie AAF « %s » ignorée"), r->file, line, category);
+        match_reader_warn(r, line, "CATEGORIE_INCONNUE", _("%s:%lu : catégorie AAF « %s » ignorée"),
+                          r->file, line, category);
         return 0;
     }
     const xml_node *idn = xml_node_find(rec, "identifier/id");

@@ -28,13 +28,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_CAP 2000
-#define W_CHILD_MAX 10.0 /* see score.c */
-#define STAFF_NAMES_ONLY_EXTRA 8.0 /* a key shared by more hub persons is too common to block on */
+#define BLOCK_CAP 2000             /* a key shared by more hub persons says nothing */
+#define W_CHILD_MAX 10.0           /* see score.c */
+#define STAFF_NAMES_ONLY_EXTRA 8.0 /* staff on names alone: this far above the threshold */
 #define NONE UINT32_MAX
 
 enum {
-    K_NAME = 1, K_DATE_FN, K_DATE_SN, K_FN_PC, K_SN_PC, K_SN_F1, K_PHONE, K_EMAIL, K_INE, K_SIECLE
+    K_NAME = 1,
+    K_DATE_FN,
+    K_DATE_SN,
+    K_FN_PC,
+    K_SN_PC,
+    K_SN_F1,
+    K_PHONE,
+    K_EMAIL,
+    K_INE,
+    K_SIECLE
 };
 
 static uint64_t kmix(uint64_t h, uint64_t v)
@@ -343,15 +352,15 @@ static void evec_push(evec *e, const medge *x)
 typedef struct engine {
     mctx c;
     const match_options *opt;
-    mkindex ix;     /* keys salted with the establishment */
-    mkindex ix_any; /* plain keys, for partner persons of no given establishment */
-    util_idset *rejected;    /* p << 32 | h */
-    uint8_t *p_pinned;       /* partner persons with a standing link: not matched again */
-    uint32_t *h_taken;       /* hub persons linked by a pin: NONE or partner */
-    uint32_t *child_link;    /* partner student → linked hub student (household evidence) */
+    mkindex ix;           /* keys salted with the establishment */
+    mkindex ix_any;       /* plain keys, for partner persons of no given establishment */
+    util_idset *rejected; /* p << 32 | h */
+    uint8_t *p_pinned;    /* partner persons with a standing link: not matched again */
+    uint32_t *h_taken;    /* hub persons linked by a pin: NONE or partner */
+    uint32_t *child_link; /* partner student → linked hub student (household evidence) */
     uint32_t *h_parent_start, *h_parents; /* hub child → its guardians (CSR) */
     double keep_threshold;
-    evec out;                /* final links and review candidates */
+    evec out; /* final links and review candidates */
     size_t n_scored;
 } engine;
 
@@ -585,7 +594,11 @@ static int gather(engine *e, const uint32_t *todo, size_t n_todo, bool household
     size_t next = 0;
     unsigned started = 0;
     for (unsigned i = 0; i < threads; i++) {
-        w[i] = (worker){.e = e, .todo = todo, .n_todo = n_todo, .next = &next, .lock = &lock,
+        w[i] = (worker){.e = e,
+                        .todo = todo,
+                        .n_todo = n_todo,
+                        .next = &next,
+                        .lock = &lock,
                         .household = household};
     }
     for (unsigned i = 1; i < threads; i++) {
@@ -676,8 +689,8 @@ static int csr_build(csr *out, const medge *ed, size_t n_edges, size_t n, bool b
  * one side are a duplicate only when the other side has a single look-alike; when
  * both sides have two, they are homonyms and the pairing is left to a person.
  */
-static bool other_candidate(const medge *v, const csr *by, uint32_t who, uint32_t except,
-                            float min, const mfeat *hf, uint32_t estab)
+static bool other_candidate(const medge *v, const csr *by, uint32_t who, uint32_t except, float min,
+                            const mfeat *hf, uint32_t estab)
 {
     for (uint32_t k = by->start[who]; k < by->start[who + 1]; k++) {
         const medge *z = &v[by->idx[k]];
@@ -706,8 +719,7 @@ static int64_t pe_key(const engine *e, uint32_t p, uint32_t estab)
  * review candidates into e->out. `assigned_h` (per hub person, edge index or
  * NONE) and `assigned_p` persist across stages.
  */
-static int assign(engine *e, evec *ed, uint32_t *h_edge, util_idset *assigned_p,
-                  uint32_t *p_final)
+static int assign(engine *e, evec *ed, uint32_t *h_edge, util_idset *assigned_p, uint32_t *p_final)
 {
     const match_options *opt = e->opt;
     medge *v = ed->v;
@@ -951,8 +963,8 @@ void match_result_free(match_result *r)
 }
 
 int match_run(match_result **out, const match_list *partner, const match_list *hub,
-              const match_pin *pins, size_t n_pins, const match_pair *rejected,
-              size_t n_rejected, const match_options *opt_in)
+              const match_pin *pins, size_t n_pins, const match_pair *rejected, size_t n_rejected,
+              const match_options *opt_in)
 {
     *out = NULL;
     match_options opt = MATCH_OPTIONS_INIT;
@@ -1026,9 +1038,14 @@ int match_run(match_result **out, const match_list *partner, const match_list *h
         }
         mscore s;
         match_compare(&s, &e.c, &e.c.pf[pin->partner], &e.c.hf[pin->hub], -1, 0);
-        medge x = {pin->partner, pin->hub,
+        medge x = {pin->partner,
+                   pin->hub,
                    (float)match_posterior(&e.c, &e.c.pf[pin->partner], &e.c.hf[pin->hub], s.w),
-                   s.reasons | MATCH_R_CROSSWALK, 0, 0, pin->decision, 0};
+                   s.reasons | MATCH_R_CROSSWALK,
+                   0,
+                   0,
+                   pin->decision,
+                   0};
         evec_push(&e.out, &x);
         if (util_idset_add(assigned_p, pe_key(&e, pin->partner, e.c.hf[pin->hub].estab)) < 0) {
             goto done;
@@ -1081,8 +1098,7 @@ int match_run(match_result **out, const match_list *partner, const match_list *h
     r->links = util_malloc((e.out.n ? e.out.n : 1) * sizeof *r->links);
     r->partner_outcome = util_calloc(np, 1);
     r->hub_matched = util_calloc(nh, 1);
-    if (r->links == NULL || r->partner_outcome == NULL || r->hub_matched == NULL ||
-        e.out.failed) {
+    if (r->links == NULL || r->partner_outcome == NULL || r->hub_matched == NULL || e.out.failed) {
         goto done;
     }
     for (size_t i = 0; i < e.out.n; i++) {

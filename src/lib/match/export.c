@@ -22,7 +22,7 @@ typedef struct exporter {
     relais_store *s;
     const char *partner;
     const char *uai;
-    util_arena *arena;  /* rows live here */
+    util_arena *arena; /* rows live here */
     util_arena *scratch;
     row *rows;
     size_t n, cap;
@@ -146,10 +146,10 @@ static int cmp_row(const void *a, const void *b)
     return strcmp(x->id ? x->id : "", y->id ? y->id : "");
 }
 
-static const char *const csv_categories[MATCH_N_CATEGORIES] = {"eleve", "responsable",
-                                                               "professeur", "personnel"};
-static const char *const xml_elements[MATCH_N_CATEGORIES] = {"ELEVE", "RESPONSABLE",
-                                                             "PROFESSEUR", "PERSONNEL"};
+static const char *const csv_categories[MATCH_N_CATEGORIES] = {"eleve", "responsable", "professeur",
+                                                               "personnel"};
+static const char *const xml_elements[MATCH_N_CATEGORIES] = {"ELEVE", "RESPONSABLE", "PROFESSEUR",
+                                                             "PERSONNEL"};
 
 static void xml_attr(util_buf *out, const char *name, const char *s)
 {
@@ -159,23 +159,12 @@ static void xml_attr(util_buf *out, const char *name, const char *s)
     util_buf_printf(out, " %s=\"", name);
     for (; *s; s++) {
         switch (*s) {
-        case '&':
-            util_buf_puts(out, "&amp;");
-            break;
-        case '<':
-            util_buf_puts(out, "&lt;");
-            break;
-        case '>':
-            util_buf_puts(out, "&gt;");
-            break;
-        case '"':
-            util_buf_puts(out, "&quot;");
-            break;
-        case '\n':
-            util_buf_puts(out, "&#10;");
-            break;
-        default:
-            util_buf_putc(out, *s);
+        case '&': util_buf_puts(out, "&amp;"); break;
+        case '<': util_buf_puts(out, "&lt;"); break;
+        case '>': util_buf_puts(out, "&gt;"); break;
+        case '"': util_buf_puts(out, "&quot;"); break;
+        case '\n': util_buf_puts(out, "&#10;"); break;
+        default: util_buf_putc(out, *s);
         }
     }
     util_buf_putc(out, '"');
@@ -205,12 +194,15 @@ int match_export_write(util_buf *out, relais_store *s, const char *partner, int 
             qsort(x.rows, x.n, sizeof *x.rows, cmp_row);
         }
         if (fmt == MATCH_EXPORT_CSV) {
-            util_buf_puts(out, "uai;categorie;id;relais_id;id_siecle;ine;nom;prenom;rapprochement\r\n");
+            util_buf_puts(out,
+                          "uai;categorie;id;relais_id;id_siecle;ine;nom;prenom;rapprochement\r\n");
             for (size_t i = 0; i < x.n; i++) {
                 const row *w = &x.rows[i];
-                const char *values[] = {w->uai,       csv_categories[w->cat], w->id,
-                                        w->relais_id, w->siecle_id,           w->ine,
-                                        w->nom,       w->prenom,              w->decision};
+                const char *values[] = {w->uai,       csv_categories[w->cat],
+                                        w->id,        w->relais_id,
+                                        w->siecle_id, w->ine,
+                                        w->nom,       w->prenom,
+                                        w->decision};
                 util_csv_row(out, values, UTIL_ARRAY_LEN(values), ';');
             }
         } else {

@@ -193,7 +193,7 @@ typedef struct fctx {
     const match_list *l;
     mfeat *out;
     pthread_mutex_t lock;
-    size_t next;  /* next batch start (under lock) */
+    size_t next; /* next batch start (under lock) */
     int rc;
 } fctx;
 
@@ -448,8 +448,8 @@ static void *feature_worker(void *arg)
             fold_person(&tb, &fc->l->persons[i], fc->l == fc->c->hub, &tb.pp[i - start],
                         &fc->out[i]);
         }
-        bool failed = tb.pool.failed || tb.sc.fold.failed || tb.sc.compact.failed ||
-                      tb.sc.core.failed;
+        bool failed =
+            tb.pool.failed || tb.sc.fold.failed || tb.sc.compact.failed || tb.sc.core.failed;
         pthread_mutex_lock(&fc->lock);
         for (size_t i = start; i < end && !failed; i++) {
             intern_person(&fc->c->names, &tb.pool, &tb.pp[i - start], &fc->out[i], &failed);

@@ -34,8 +34,8 @@ typedef struct loader {
     match_list *l;
     uint32_t estab;
     int64_t scope_id;
-    util_map *by_id;      /* internal id → person index */
-    util_map *division;   /* division id → index into l (as arena string pointer) */
+    util_map *by_id;    /* internal id → person index */
+    util_map *division; /* division id → index into l (as arena string pointer) */
     util_buf tmp;
     int rc;
 } loader;
@@ -144,10 +144,11 @@ static int load_guardian(const relais_record *r, void *payload)
     p->date_naissance = str(ld, relais_record_get(r, RELAIS_GUARDIAN_DATE_NAISSANCE));
     const char *civ = relais_record_get(r, RELAIS_GUARDIAN_LC_CIVILITE);
     if (civ) {
-        p->sexe = (civ[0] == 'M' || civ[0] == 'm') && (civ[1] == '.' || civ[1] == '\0' ||
-                                                       civ[1] == 'O' || civ[1] == 'o')
+        p->sexe = (civ[0] == 'M' || civ[0] == 'm') &&
+                          (civ[1] == '.' || civ[1] == '\0' || civ[1] == 'O' || civ[1] == 'o')
                       ? 'M'
-                      : (civ[0] == 'M' || civ[0] == 'm') ? 'F' : 0;
+                  : (civ[0] == 'M' || civ[0] == 'm') ? 'F'
+                                                     : 0;
     }
     p->email = str(ld, relais_record_get(r, RELAIS_GUARDIAN_MEL));
     p->phones = join3(ld, relais_record_get(r, RELAIS_GUARDIAN_TEL_PORTABLE),
@@ -215,7 +216,7 @@ static int load_staff(const relais_record *r, void *payload)
     p->prenoms = str(ld, relais_record_get(r, RELAIS_STAFF_PRENOM));
     p->date_naissance = str(ld, relais_record_get(r, RELAIS_STAFF_DATE_NAISSANCE));
     const char *sexe = relais_record_get(r, RELAIS_STAFF_SEXE);
-    p->sexe = util_streq(sexe, "1") || util_streq(sexe, "M") ? 'M'
+    p->sexe = util_streq(sexe, "1") || util_streq(sexe, "M")   ? 'M'
               : util_streq(sexe, "2") || util_streq(sexe, "F") ? 'F'
                                                                : 0;
     p->email = str(ld, relais_record_get(r, RELAIS_STAFF_MEL));
@@ -360,7 +361,7 @@ typedef struct xwalk {
     size_t n_pins, cap_pins;
     match_pair *rej;
     size_t n_rej, cap_rej;
-    util_map *pinned;      /* "estab\x1fkind\x1fexternal id" already pinned this year */
+    util_map *pinned; /* "estab\x1fkind\x1fexternal id" already pinned this year */
 } xwalk;
 
 static const char *category_kind_name(const match_person *p)
@@ -501,19 +502,17 @@ int match_crosswalk_load(match_pin **pins, size_t *n_pins, match_pair **rejected
         rc = relais_store_record_foreach(s, RELAIS_KIND_XREF, hub->estabs[e].scope_id,
                                          RELAIS_ACTIVE, read_xref, &x);
         if (rc == 0) {
-            rc = relais_store_record_foreach(s, RELAIS_KIND_XREF_REJECTION,
-                                             hub->estabs[e].scope_id, RELAIS_ACTIVE,
-                                             read_rejection, &x);
+            rc = relais_store_record_foreach(s, RELAIS_KIND_XREF_REJECTION, hub->estabs[e].scope_id,
+                                             RELAIS_ACTIVE, read_rejection, &x);
         }
         /* Last year's links and refusals carry over to the same persons this year. */
         relais_scope *cur, *prev;
-        if (rc == 0 &&
-            relais_store_scope_get(&cur, s, x.arena, hub->estabs[e].scope_id) == 0 &&
+        if (rc == 0 && relais_store_scope_get(&cur, s, x.arena, hub->estabs[e].scope_id) == 0 &&
             relais_store_scope_find(&prev, s, x.arena, cur->uai, cur->year - 1) == 0) {
             int64_t prev_id = prev->id;
             x.previous_year = true;
-            rc = relais_store_record_foreach(s, RELAIS_KIND_XREF, prev_id, RELAIS_ACTIVE,
-                                             read_xref, &x);
+            rc = relais_store_record_foreach(s, RELAIS_KIND_XREF, prev_id, RELAIS_ACTIVE, read_xref,
+                                             &x);
             if (rc == 0) {
                 rc = relais_store_record_foreach(s, RELAIS_KIND_XREF_REJECTION, prev_id,
                                                  RELAIS_ACTIVE, read_rejection, &x);

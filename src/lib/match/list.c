@@ -26,21 +26,18 @@ const char *match_category_label(match_category c)
 relais_kind match_category_kind(match_category c)
 {
     switch (c) {
-    case MATCH_STUDENT:
-        return RELAIS_KIND_STUDENT;
-    case MATCH_GUARDIAN:
-        return RELAIS_KIND_GUARDIAN;
-    default:
-        return RELAIS_KIND_STAFF;
+    case MATCH_STUDENT: return RELAIS_KIND_STUDENT;
+    case MATCH_GUARDIAN: return RELAIS_KIND_GUARDIAN;
+    default: return RELAIS_KIND_STAFF;
     }
 }
 
 /* Base letters of U+00C0..U+00FF (UTF-8 C3 80..C3 BF); '_' for × and ÷. */
 static const char *const latin1_base[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", "_", "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", "_", "o", "u", "u", "u", "u", "y", "th", "y",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",  "_", "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",  "_", "o", "u", "u", "u", "u", "y", "th", "y",
 };
 
 void match_fold_word(char *out, size_t size, const char *s, size_t len)
@@ -86,14 +83,14 @@ bool match_category_parse(match_category *out, const char *s, size_t len)
         const char *word;
         match_category c;
     } words[] = {
-        {"eleve", MATCH_STUDENT},        {"eleves", MATCH_STUDENT},
-        {"student", MATCH_STUDENT},      {"responsable", MATCH_GUARDIAN},
+        {"eleve", MATCH_STUDENT},         {"eleves", MATCH_STUDENT},
+        {"student", MATCH_STUDENT},       {"responsable", MATCH_GUARDIAN},
         {"responsables", MATCH_GUARDIAN}, {"parent", MATCH_GUARDIAN},
-        {"guardian", MATCH_GUARDIAN},    {"relative", MATCH_GUARDIAN},
+        {"guardian", MATCH_GUARDIAN},     {"relative", MATCH_GUARDIAN},
         {"persreleleve", MATCH_GUARDIAN}, {"professeur", MATCH_TEACHER},
-        {"professeurs", MATCH_TEACHER},  {"enseignant", MATCH_TEACHER},
-        {"teacher", MATCH_TEACHER},      {"personnel", MATCH_STAFF},
-        {"personnels", MATCH_STAFF},     {"staff", MATCH_STAFF},
+        {"professeurs", MATCH_TEACHER},   {"enseignant", MATCH_TEACHER},
+        {"teacher", MATCH_TEACHER},       {"personnel", MATCH_STAFF},
+        {"personnels", MATCH_STAFF},      {"staff", MATCH_STAFF},
         {"perseducnat", MATCH_STAFF},
     };
     char folded[64];
@@ -115,30 +112,21 @@ bool match_category_parse(match_category *out, const char *s, size_t len)
 const char *match_decision_name(match_decision d)
 {
     switch (d) {
-    case MATCH_KEY:
-        return "key";
-    case MATCH_AUTO:
-        return "auto";
-    case MATCH_MANUAL:
-        return "manual";
-    case MATCH_REVIEW:
-        return "review";
-    default:
-        return "";
+    case MATCH_KEY: return "key";
+    case MATCH_AUTO: return "auto";
+    case MATCH_MANUAL: return "manual";
+    case MATCH_REVIEW: return "review";
+    default: return "";
     }
 }
 
 const char *match_format_name(match_format f)
 {
     switch (f) {
-    case MATCH_FORMAT_CSV:
-        return "csv";
-    case MATCH_FORMAT_ENT:
-        return "ent";
-    case MATCH_FORMAT_AAF:
-        return "aaf";
-    default:
-        return "auto";
+    case MATCH_FORMAT_CSV: return "csv";
+    case MATCH_FORMAT_ENT: return "ent";
+    case MATCH_FORMAT_AAF: return "aaf";
+    default: return "auto";
     }
 }
 

@@ -57,27 +57,27 @@ relais_kind match_category_kind(match_category c);
  * absent; they live in the list's arena.
  */
 typedef struct match_person {
-    const char *id;      /* partner id; for hub persons the SIECLE / STS id (ELEVE_ID…) */
-    int64_t relais_id;   /* hub: internal id of the record; partner: 0 */
-    uint32_t estab;      /* index in the list's establishments, or MATCH_ANY_ESTAB */
-    uint8_t category;    /* match_category */
-    char sexe;           /* 'M', 'F' or 0 */
-    const char *nom;     /* birth (family) name */
+    const char *id;    /* partner id; for hub persons the SIECLE / STS id (ELEVE_ID…) */
+    int64_t relais_id; /* hub: internal id of the record; partner: 0 */
+    uint32_t estab;    /* index in the list's establishments, or MATCH_ANY_ESTAB */
+    uint8_t category;  /* match_category */
+    char sexe;         /* 'M', 'F' or 0 */
+    const char *nom;   /* birth (family) name */
     const char *nom_usage;
     const char *prenoms; /* every first name; ',' separates given names ("Jean-Pierre, Louis") */
     const char *date_naissance; /* ISO YYYY-MM-DD */
     const char *ine;
     const char *email;
-    const char *phones;  /* several numbers joined by '|' */
+    const char *phones; /* several numbers joined by '|' */
     const char *code_postal;
-    const char *classe;  /* class (division) code */
-    const char *adresse; /* address lines joined by '|' (hub guardians, for duplicates) */
-    const char *login;   /* ENT login (ENT identifiers file) */
-    const char *uai;     /* partner lists: establishment given by the file, or NULL */
+    const char *classe;    /* class (division) code */
+    const char *adresse;   /* address lines joined by '|' (hub guardians, for duplicates) */
+    const char *login;     /* ENT login (ENT identifiers file) */
+    const char *uai;       /* partner lists: establishment given by the file, or NULL */
     const char *siecle_id; /* partner lists: the SIECLE id when the partner knows it (AAF) */
-    uint32_t *children;  /* guardians: indices of their children in the same list */
+    uint32_t *children;    /* guardians: indices of their children in the same list */
     uint32_t n_children;
-    unsigned long line;  /* line of the source file (partner lists), 0 otherwise */
+    unsigned long line; /* line of the source file (partner lists), 0 otherwise */
 } match_person;
 
 typedef struct match_estab {
@@ -98,7 +98,8 @@ int match_list_new(match_list **out);
 void match_list_free(match_list *l);
 /** Append a zeroed person (estab MATCH_ANY_ESTAB); *index receives its index. */
 int match_list_add(uint32_t *index, match_list *l);
-/** Copy (s, len), trimmed, into the list's arena; NULL when empty (on ENOMEM too, setting l->failed). */
+/** Copy (s, len), trimmed, into the list's arena; NULL when empty (on ENOMEM too, setting
+ * l->failed). */
 const char *match_list_str(match_list *l, const char *s, size_t len);
 /** Set the children of person `guardian` (copied). */
 int match_list_set_children(match_list *l, uint32_t guardian, const uint32_t *children, size_t n);
@@ -121,13 +122,16 @@ typedef void (*match_warn_cb)(unsigned long line, const char *code, const char *
                               void *payload);
 
 typedef struct match_read_options {
-    match_format format;    /* MATCH_FORMAT_AUTO by default */
-    const char *file_name;  /* for messages */
-    match_warn_cb warn;     /* may be NULL */
+    match_format format;   /* MATCH_FORMAT_AUTO by default */
+    const char *file_name; /* for messages */
+    match_warn_cb warn;    /* may be NULL */
     void *payload;
 } match_read_options;
 
-#define MATCH_READ_OPTIONS_INIT {MATCH_FORMAT_AUTO, NULL, NULL, NULL}
+#define MATCH_READ_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        MATCH_FORMAT_AUTO, NULL, NULL, NULL                                                        \
+    }
 
 /**
  * Read a partner person list from memory. Rows with problems (unknown
@@ -166,45 +170,46 @@ const char *match_decision_name(match_decision d);
 /* Reasons behind a score (bits of match_link.reasons). */
 typedef uint64_t match_reasons;
 #define MATCH_R(bit) ((match_reasons)1 << (bit))
-#define MATCH_R_INE                MATCH_R(0) /* same INE */
-#define MATCH_R_CROSSWALK          MATCH_R(1) /* link already in the crosswalk */
-#define MATCH_R_SURNAME_EXACT      MATCH_R(2)
-#define MATCH_R_SURNAME_USAGE      MATCH_R(3) /* birth name on one side, usage name on the other */
-#define MATCH_R_SURNAME_PARTIAL    MATCH_R(4) /* one part of a compound surname */
-#define MATCH_R_SURNAME_CLOSE      MATCH_R(5) /* a typing error away */
-#define MATCH_R_SURNAME_DIFFERS    MATCH_R(6)
-#define MATCH_R_FIRST_EXACT        MATCH_R(7)
-#define MATCH_R_FIRST_PREFIX       MATCH_R(8) /* only some of the first names on one side */
-#define MATCH_R_FIRST_OTHER        MATCH_R(9) /* a later first name used as the first */
-#define MATCH_R_FIRST_CLOSE        MATCH_R(10)
-#define MATCH_R_DATE_EXACT         MATCH_R(11)
-#define MATCH_R_DATE_SWAPPED       MATCH_R(12) /* day and month exchanged */
-#define MATCH_R_DATE_TYPO          MATCH_R(13) /* one digit differs or two are exchanged */
-#define MATCH_R_DATE_MISSING       MATCH_R(14)
-#define MATCH_R_SEX_DIFFERS        MATCH_R(15)
-#define MATCH_R_POSTCODE           MATCH_R(16)
-#define MATCH_R_POSTCODE_DIFFERS   MATCH_R(17)
-#define MATCH_R_EMAIL              MATCH_R(18)
-#define MATCH_R_PHONE              MATCH_R(19)
-#define MATCH_R_CLASS              MATCH_R(20)
-#define MATCH_R_CLASS_DIFFERS      MATCH_R(21)
-#define MATCH_R_CHILDREN           MATCH_R(22) /* children matched to each other (count in n_children) */
-#define MATCH_R_CHILDREN_DIFFER    MATCH_R(23)
-#define MATCH_R_INE_DIFFERS        MATCH_R(24)
-#define MATCH_R_CATEGORY_DIFFERS   MATCH_R(25) /* teacher on one side, other staff on the other */
-#define MATCH_R_COMPETING          MATCH_R(26) /* another candidate scores almost as well */
-#define MATCH_R_DUPLICATE          MATCH_R(27) /* the hub person is linked to a look-alike partner record */
-#define MATCH_R_LOW_SCORE          MATCH_R(28) /* below the automatic threshold */
-#define MATCH_R_SEX_AGREES         MATCH_R(29)
-#define MATCH_R_ADDRESS            MATCH_R(30) /* same address (duplicates inside the hub) */
-#define MATCH_R_FIRST_PARTIAL      MATCH_R(31) /* part of a compound first name (Jean / Jean-Pierre) */
-#define MATCH_R_SIECLE_ID          MATCH_R(32) /* the partner gives the SIECLE id (AAF) */
+#define MATCH_R_INE MATCH_R(0)       /* same INE */
+#define MATCH_R_CROSSWALK MATCH_R(1) /* link already in the crosswalk */
+#define MATCH_R_SURNAME_EXACT MATCH_R(2)
+#define MATCH_R_SURNAME_USAGE MATCH_R(3)   /* birth name on one side, usage name on the other */
+#define MATCH_R_SURNAME_PARTIAL MATCH_R(4) /* one part of a compound surname */
+#define MATCH_R_SURNAME_CLOSE MATCH_R(5)   /* a typing error away */
+#define MATCH_R_SURNAME_DIFFERS MATCH_R(6)
+#define MATCH_R_FIRST_EXACT MATCH_R(7)
+#define MATCH_R_FIRST_PREFIX MATCH_R(8) /* only some of the first names on one side */
+#define MATCH_R_FIRST_OTHER MATCH_R(9)  /* a later first name used as the first */
+#define MATCH_R_FIRST_CLOSE MATCH_R(10)
+#define MATCH_R_DATE_EXACT MATCH_R(11)
+#define MATCH_R_DATE_SWAPPED MATCH_R(12) /* day and month exchanged */
+#define MATCH_R_DATE_TYPO MATCH_R(13)    /* one digit differs or two are exchanged */
+#define MATCH_R_DATE_MISSING MATCH_R(14)
+#define MATCH_R_SEX_DIFFERS MATCH_R(15)
+#define MATCH_R_POSTCODE MATCH_R(16)
+#define MATCH_R_POSTCODE_DIFFERS MATCH_R(17)
+#define MATCH_R_EMAIL MATCH_R(18)
+#define MATCH_R_PHONE MATCH_R(19)
+#define MATCH_R_CLASS MATCH_R(20)
+#define MATCH_R_CLASS_DIFFERS MATCH_R(21)
+#define MATCH_R_CHILDREN MATCH_R(22) /* children matched to each other (count in n_children) */
+#define MATCH_R_CHILDREN_DIFFER MATCH_R(23)
+#define MATCH_R_INE_DIFFERS MATCH_R(24)
+#define MATCH_R_CATEGORY_DIFFERS MATCH_R(25) /* teacher on one side, other staff on the other */
+#define MATCH_R_COMPETING MATCH_R(26)        /* another candidate scores almost as well */
+#define MATCH_R_DUPLICATE MATCH_R(27) /* the hub person is linked to a look-alike partner record   \
+                                       */
+#define MATCH_R_LOW_SCORE MATCH_R(28) /* below the automatic threshold */
+#define MATCH_R_SEX_AGREES MATCH_R(29)
+#define MATCH_R_ADDRESS MATCH_R(30)       /* same address (duplicates inside the hub) */
+#define MATCH_R_FIRST_PARTIAL MATCH_R(31) /* part of a compound first name (Jean / Jean-Pierre) */
+#define MATCH_R_SIECLE_ID MATCH_R(32)     /* the partner gives the SIECLE id (AAF) */
 #define MATCH_N_REASONS 33
 
 /* Evidence beyond names: without any of it a pair is never linked automatically. */
-#define MATCH_R_NON_NAME                                                                         \
-    (MATCH_R_INE | MATCH_R_SIECLE_ID | MATCH_R_DATE_EXACT | MATCH_R_DATE_SWAPPED |              \
-     MATCH_R_DATE_TYPO | MATCH_R_POSTCODE | MATCH_R_EMAIL | MATCH_R_PHONE | MATCH_R_CLASS |      \
+#define MATCH_R_NON_NAME                                                                           \
+    (MATCH_R_INE | MATCH_R_SIECLE_ID | MATCH_R_DATE_EXACT | MATCH_R_DATE_SWAPPED |                 \
+     MATCH_R_DATE_TYPO | MATCH_R_POSTCODE | MATCH_R_EMAIL | MATCH_R_PHONE | MATCH_R_CLASS |        \
      MATCH_R_CHILDREN | MATCH_R_ADDRESS)
 /* First-name evidence too weak to link automatically (twins are often named so). */
 #define MATCH_R_WEAK_FIRST (MATCH_R_FIRST_OTHER | MATCH_R_FIRST_PARTIAL)
@@ -233,15 +238,18 @@ typedef struct match_options {
     double prior_in_hub;     /* probability that a partner person is in the hub */
 } match_options;
 
-#define MATCH_OPTIONS_INIT {0, 8.0, 0.0, 5.0, 0.95}
+#define MATCH_OPTIONS_INIT                                                                         \
+    {                                                                                              \
+        0, 8.0, 0.0, 5.0, 0.95                                                                     \
+    }
 
 /** One link or review candidate. */
 typedef struct match_link {
     uint32_t partner, hub;
-    uint8_t decision;   /* match_decision */
-    uint8_t n_children; /* children matched to each other (guardians) */
+    uint8_t decision;      /* match_decision */
+    uint8_t n_children;    /* children matched to each other (guardians) */
     match_reasons reasons; /* MATCH_R_* */
-    float score;        /* posterior log2-odds that the two are one person */
+    float score;           /* posterior log2-odds that the two are one person */
 } match_link;
 
 enum { MATCH_OUT_UNMATCHED, MATCH_OUT_MATCHED, MATCH_OUT_REVIEW };
@@ -263,8 +271,8 @@ typedef struct match_result {
  * category. Caller frees *out with match_result_free.
  */
 int match_run(match_result **out, const match_list *partner, const match_list *hub,
-              const match_pin *pins, size_t n_pins, const match_pair *rejected,
-              size_t n_rejected, const match_options *opt);
+              const match_pin *pins, size_t n_pins, const match_pair *rejected, size_t n_rejected,
+              const match_options *opt);
 void match_result_free(match_result *r);
 
 /** Score one pair (for tests and explanations): posterior log2-odds, reasons; false when vetoed. */
@@ -327,8 +335,7 @@ void match_summarize(match_summary *out, const match_list *partner, const match_
  * "<partner>.login".
  */
 int match_plan_links(relais_plan *p, relais_store *s, const char *partner,
-                     const match_list *partner_list, const match_list *hub,
-                     const match_result *r);
+                     const match_list *partner_list, const match_list *hub, const match_result *r);
 
 /**
  * A manual decision: link partner id `partner_id` to hub record `relais_id`

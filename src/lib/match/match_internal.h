@@ -8,8 +8,8 @@
 
 #include "match.h"
 
-#define MF_MAX_FN 6     /* first-name tokens kept */
-#define MF_MAX_SNTOK 4  /* non-particle surname tokens kept per variant */
+#define MF_MAX_FN 6    /* first-name tokens kept */
+#define MF_MAX_SNTOK 4 /* non-particle surname tokens kept per variant */
 #define MF_MAX_PHONES 3
 
 /* Category groups: persons are only compared within a group (teachers and staff together). */
@@ -17,7 +17,7 @@ enum { CG_STUDENT, CG_GUARDIAN, CG_STAFF, CG_N };
 
 static inline int match_cg(uint8_t category)
 {
-    return category == MATCH_STUDENT ? CG_STUDENT
+    return category == MATCH_STUDENT    ? CG_STUDENT
            : category == MATCH_GUARDIAN ? CG_GUARDIAN
                                         : CG_STAFF;
 }
@@ -51,31 +51,31 @@ static inline const char *mintern_str(const mintern *t, uint32_t id, size_t *len
 
 /* One surname variant (birth name or usage name). */
 typedef struct msurname {
-    uint32_t compact, core;          /* text_name_keys ids */
-    uint32_t tok[MF_MAX_SNTOK];      /* non-particle tokens */
+    uint32_t compact, core;     /* text_name_keys ids */
+    uint32_t tok[MF_MAX_SNTOK]; /* non-particle tokens */
     uint8_t n_tok;
 } msurname;
 
 typedef struct mfeat {
     /* What the first checks read (birth date, first names) comes first: one cache line. */
-    uint32_t date;           /* YYYYMMDD, 0 when unknown */
+    uint32_t date; /* YYYYMMDD, 0 when unknown */
     uint32_t estab;
     uint8_t cg;
     uint8_t category;
-    uint8_t sex;             /* 'M', 'F', 0 */
+    uint8_t sex; /* 'M', 'F', 0 */
     uint8_t n_fn;
-    uint8_t fn_first_len;    /* tokens of the first given name; 0 when unknown */
+    uint8_t fn_first_len; /* tokens of the first given name; 0 when unknown */
     uint8_t n_phones;
-    uint32_t fn_first;       /* compact of the first given name */
-    uint32_t fn[MF_MAX_FN];  /* first-name tokens in order */
-    msurname sn[2];          /* [0] birth name, [1] usage name; compact 0 when absent */
-    uint32_t postcode;       /* id */
-    uint32_t classe;         /* id */
-    uint64_t email;          /* hash, 0 when none */
-    uint64_t ine;            /* hash, 0 when none */
+    uint32_t fn_first;      /* compact of the first given name */
+    uint32_t fn[MF_MAX_FN]; /* first-name tokens in order */
+    msurname sn[2];         /* [0] birth name, [1] usage name; compact 0 when absent */
+    uint32_t postcode;      /* id */
+    uint32_t classe;        /* id */
+    uint64_t email;         /* hash, 0 when none */
+    uint64_t ine;           /* hash, 0 when none */
     uint64_t phones[MF_MAX_PHONES];
-    uint64_t address;        /* hash of the folded address lines and postcode, 0 when none */
-    uint64_t siecle;         /* hash of the SIECLE / STS id: the hub's key, or given by AAF */
+    uint64_t address; /* hash of the folded address lines and postcode, 0 when none */
+    uint64_t siecle;  /* hash of the SIECLE / STS id: the hub's key, or given by AAF */
 } mfeat;
 
 /** Allocate zeroed memory for a large array, backed by huge pages when the system allows:
@@ -84,18 +84,18 @@ void *match_big_calloc(size_t n, size_t size);
 
 /* Everything the scorer needs about the two lists. */
 typedef struct mctx {
-    mintern names;            /* shared by both lists */
-    mfeat *pf, *hf;           /* features of partner and hub persons */
+    mintern names;  /* shared by both lists */
+    mfeat *pf, *hf; /* features of partner and hub persons */
     const match_list *partner, *hub;
     /* Hub term frequencies per category group, indexed by interned id. */
     uint32_t *tf[CG_N];
-    size_t n_tf;              /* size of each tf array (ids when computed) */
-    size_t hub_n[CG_N];       /* hub persons per group */
-    uint32_t *date_tf[CG_N];  /* hub persons per birth day (index: days since 1900-01-01) */
-    size_t *estab_n;          /* hub persons per (estab, group): [estab * CG_N + cg] */
+    size_t n_tf;             /* size of each tf array (ids when computed) */
+    size_t hub_n[CG_N];      /* hub persons per group */
+    uint32_t *date_tf[CG_N]; /* hub persons per birth day (index: days since 1900-01-01) */
+    size_t *estab_n;         /* hub persons per (estab, group): [estab * CG_N + cg] */
     size_t n_estabs;
-    double prior_bonus;       /* log2(prior / (1 - prior)) */
-    uint8_t *known;           /* per interned id: a common first name (text_known_first_name) */
+    double prior_bonus; /* log2(prior / (1 - prior)) */
+    uint8_t *known;     /* per interned id: a common first name (text_known_first_name) */
 } mctx;
 
 /** Are two birth dates (YYYYMMDD) one person's, give or take a swap or a digit? */
@@ -123,9 +123,9 @@ int match_ctx_init(mctx *c, const match_list *partner, const match_list *hub, un
 
 /* Detailed evidence of one comparison, for the engine. */
 typedef struct mscore {
-    double w;          /* sum of log2 weights (before the prior) */
+    double w; /* sum of log2 weights (before the prior) */
     match_reasons reasons;
-    uint8_t vetoes;    /* hard rules saying "two different persons" (dates, first names) */
+    uint8_t vetoes; /* hard rules saying "two different persons" (dates, first names) */
     bool date_differs, first_differs, first_close, surname_differs;
     uint8_t n_children;
 } mscore;
@@ -161,7 +161,7 @@ typedef struct mkindex {
     uint64_t *ukeys;  /* distinct keys */
     uint32_t *ustart; /* first entry of each distinct key; ustart[nu] = n */
     size_t nu;
-    uint32_t *table;  /* open addressing: distinct key index + 1, 0 = empty */
+    uint32_t *table; /* open addressing: distinct key index + 1, 0 = empty */
     size_t cap;
 } mkindex;
 

@@ -29,14 +29,9 @@ void match_summarize(match_summary *out, const match_list *partner, const match_
         unsigned c = partner->persons[i].category;
         out->partner[c]++;
         switch (r->partner_outcome[i]) {
-        case MATCH_OUT_MATCHED:
-            out->matched[c]++;
-            break;
-        case MATCH_OUT_REVIEW:
-            out->review[c]++;
-            break;
-        default:
-            out->unmatched_partner[c]++;
+        case MATCH_OUT_MATCHED: out->matched[c]++; break;
+        case MATCH_OUT_REVIEW: out->review[c]++; break;
+        default: out->unmatched_partner[c]++;
         }
     }
 }
@@ -59,8 +54,8 @@ typedef struct planner {
  * *kept_manual tells that a manual link to another record was left alone.
  */
 static int ensure_xref(planner *pl, int64_t scope, const char *app, const char *category,
-                       const char *external_id, int64_t entity, const char *provenance,
-                       bool force, bool *kept_manual)
+                       const char *external_id, int64_t entity, const char *provenance, bool force,
+                       bool *kept_manual)
 {
     if (kept_manual) {
         *kept_manual = false;
@@ -90,8 +85,9 @@ static int ensure_xref(planner *pl, int64_t scope, const char *app, const char *
     const char *old_prov = relais_record_get(old, RELAIS_XREF_PROVENANCE);
     if (old->is_active && same_entity && (util_streq(old_prov, provenance) || !force)) {
         rc = relais_plan_touch(pl->p, old);
-        return rc < 0 ? rc : relais_plan_count(pl->p, scope, RELAIS_KIND_XREF,
-                                               RELAIS_COUNT_UNCHANGED, 1);
+        return rc < 0
+                   ? rc
+                   : relais_plan_count(pl->p, scope, RELAIS_KIND_XREF, RELAIS_COUNT_UNCHANGED, 1);
     }
     if (old->is_active && !same_entity && util_streq(old_prov, "manual") && !force) {
         if (kept_manual) {
@@ -106,7 +102,7 @@ static int ensure_xref(planner *pl, int64_t scope, const char *app, const char *
 typedef struct absent {
     planner *pl;
     const char *partner, *login_app;
-    util_map *listed;     /* "application\x1fcategory\x1fexternal id" of this run */
+    util_map *listed;              /* "application\x1fcategory\x1fexternal id" of this run */
     bool kinds[RELAIS_KIND_COUNT]; /* categories the list holds */
     char today[11];
     util_buf key;
@@ -148,8 +144,7 @@ static int mark_listed(absent *a, const char *app, const char *cat, const char *
 }
 
 int match_plan_links(relais_plan *p, relais_store *s, const char *partner,
-                     const match_list *partner_list, const match_list *hub,
-                     const match_result *r)
+                     const match_list *partner_list, const match_list *hub, const match_result *r)
 {
     planner pl = {p, s, NULL};
     util_buf login_app = UTIL_BUF_INIT;
@@ -177,8 +172,8 @@ int match_plan_links(relais_plan *p, relais_store *s, const char *partner,
             rc = relais_plan_warnf(
                 p, RELAIS_SEVERITY_WARNING, "LIEN_MANUEL_CONSERVE", NULL, pp->line,
                 RELAIS_KIND_XREF, pp->id,
-                _("« %s » : le lien manuel existant est conservé (le calcul propose %s)"),
-                pp->id, hp->id ? hp->id : "?");
+                _("« %s » : le lien manuel existant est conservé (le calcul propose %s)"), pp->id,
+                hp->id ? hp->id : "?");
         }
         /* The ENT login is an identifier of its own: kept beside the UID. */
         if (rc == 0 && pp->login && strcmp(pp->login, pp->id) != 0 && !kept) {
@@ -232,10 +227,10 @@ typedef struct finder {
 static int collect(const relais_record *r, void *payload)
 {
     finder *f = payload;
-    size_t app = r->kind == RELAIS_KIND_XREF ? RELAIS_XREF_APPLICATION
-                                             : RELAIS_XREF_REJECTION_APPLICATION;
-    size_t ext = r->kind == RELAIS_KIND_XREF ? RELAIS_XREF_EXTERNAL_ID
-                                             : RELAIS_XREF_REJECTION_EXTERNAL_ID;
+    size_t app =
+        r->kind == RELAIS_KIND_XREF ? RELAIS_XREF_APPLICATION : RELAIS_XREF_REJECTION_APPLICATION;
+    size_t ext =
+        r->kind == RELAIS_KIND_XREF ? RELAIS_XREF_EXTERNAL_ID : RELAIS_XREF_REJECTION_EXTERNAL_ID;
     size_t ent = r->kind == RELAIS_KIND_XREF ? RELAIS_XREF_ENTITY : RELAIS_XREF_REJECTION_ENTITY;
     if (!util_streq(relais_record_get(r, app), f->partner)) {
         return 0;
@@ -263,8 +258,7 @@ static int collect(const relais_record *r, void *payload)
 }
 
 /* Records of `kind` (XREF or XREF_REJECTION) for the partner in `scope`, filtered. */
-static int find_records(finder *f, relais_store *s, relais_kind kind, int64_t scope,
-                        unsigned which)
+static int find_records(finder *f, relais_store *s, relais_kind kind, int64_t scope, unsigned which)
 {
     f->n = 0;
     f->cap = 0;
@@ -381,8 +375,8 @@ static int decide_on_record(planner *pl, const char *partner, const char *partne
                 util_streq(relais_record_get(f.found[i], RELAIS_XREF_CATEGORY), category)) {
                 rc = relais_plan_deactivate(pl->p, f.found[i], today);
                 if (rc == 0) {
-                    rc = relais_plan_warnf(pl->p, RELAIS_SEVERITY_WARNING, "LIEN_REMPLACE", NULL,
-                                           0, RELAIS_KIND_XREF, ext,
+                    rc = relais_plan_warnf(pl->p, RELAIS_SEVERITY_WARNING, "LIEN_REMPLACE", NULL, 0,
+                                           RELAIS_KIND_XREF, ext,
                                            _("le lien de « %s » vers n°%lld est retiré"), ext,
                                            (long long)relais_id);
                 }
@@ -398,8 +392,8 @@ static int decide_on_record(planner *pl, const char *partner, const char *partne
             rc = relais_plan_deactivate(pl->p, f.found[i], today);
         }
         if (rc == 0) {
-            rc = ensure_xref(pl, rec->scope_id, partner, category, partner_id, relais_id,
-                             "manual", true, NULL);
+            rc = ensure_xref(pl, rec->scope_id, partner, category, partner_id, relais_id, "manual",
+                             true, NULL);
         }
         return rc;
     }
@@ -446,8 +440,9 @@ int match_plan_decision(relais_plan *p, relais_store *s, const char *partner,
                                  relais_record_get(x, RELAIS_XREF_CATEGORY), partner_id,
                                  x->ref[RELAIS_XREF_ENTITY], "manual", true, NULL);
             } else {
-                rc = rejection(&pl, x->scope_id, partner, relais_record_get(x, RELAIS_XREF_CATEGORY),
-                               partner_id, x->ref[RELAIS_XREF_ENTITY]);
+                rc =
+                    rejection(&pl, x->scope_id, partner, relais_record_get(x, RELAIS_XREF_CATEGORY),
+                              partner_id, x->ref[RELAIS_XREF_ENTITY]);
                 if (rc == 0) {
                     rc = relais_plan_deactivate(p, x, today);
                 }

@@ -53,9 +53,9 @@ static int cp1252_to_utf8(util_buf *out, const char *s, size_t len)
 typedef struct csv {
     const char *p, *end;
     char sep;
-    unsigned long line;    /* line of the current record's start */
+    unsigned long line; /* line of the current record's start */
     unsigned long next_line;
-    util_buf field;        /* unquoted field text, fields NUL-separated */
+    util_buf field; /* unquoted field text, fields NUL-separated */
     size_t offs[MAX_FIELDS];
     size_t lens[MAX_FIELDS];
     size_t n;
@@ -171,8 +171,6 @@ static char detect_sep(const char *p, const char *end)
 
 /* ------------------------------------------------------------- helpers */
 
-
-
 void match_reader_warn(reader *r, unsigned long line, const char *code, const char *fmt, ...)
 {
     if (r->opt->warn == NULL) {
@@ -227,10 +225,11 @@ bool match_reader_register(reader *r, uint32_t index, unsigned long line)
     util_map *m = r->ids[p->category];
     int64_t prev;
     if (util_map_get(m, p->id, strlen(p->id), &prev)) {
-        match_reader_warn(r, line, "ID_EN_DOUBLE",
-             _("%s:%lu : identifiant « %s » déjà présent ligne %lu (%s) : ligne ignorée"),
-             r->file, line, p->id, r->l->persons[prev].line,
-             match_category_label((match_category)p->category));
+        match_reader_warn(
+            r, line, "ID_EN_DOUBLE",
+            _("%s:%lu : identifiant « %s » déjà présent ligne %lu (%s) : ligne ignorée"), r->file,
+            line, p->id, r->l->persons[prev].line,
+            match_category_label((match_category)p->category));
         return false;
     }
     return util_map_put(m, p->id, strlen(p->id), index) == 0;
@@ -275,8 +274,8 @@ static int resolve_children(reader *r)
                     }
                 } else {
                     match_reader_warn(r, pc->line, "ENFANT_INCONNU",
-                         _("%s:%lu : enfant « %.*s » absent des élèves de la liste"), r->file,
-                         pc->line, (int)len, t);
+                                      _("%s:%lu : enfant « %.*s » absent des élèves de la liste"),
+                                      r->file, pc->line, (int)len, t);
                 }
             }
             if (bar == NULL) {
@@ -295,31 +294,61 @@ static int resolve_children(reader *r)
 /* ------------------------------------------------------------ partner CSV */
 
 enum {
-    COL_CATEGORIE, COL_ID, COL_NOM, COL_PRENOM, COL_DATE, COL_NOM_USAGE, COL_SEXE, COL_INE,
-    COL_EMAIL, COL_TEL, COL_CP, COL_ENFANTS, COL_CLASSE, COL_UAI, N_COLS
+    COL_CATEGORIE,
+    COL_ID,
+    COL_NOM,
+    COL_PRENOM,
+    COL_DATE,
+    COL_NOM_USAGE,
+    COL_SEXE,
+    COL_INE,
+    COL_EMAIL,
+    COL_TEL,
+    COL_CP,
+    COL_ENFANTS,
+    COL_CLASSE,
+    COL_UAI,
+    N_COLS
 };
 
 static const struct {
     int col;
     const char *key;
 } header_names[] = {
-    {COL_CATEGORIE, "categorie"},     {COL_CATEGORIE, "category"},
-    {COL_CATEGORIE, "profil"},        {COL_ID, "id"},
-    {COL_ID, "identifiant"},          {COL_ID, "id_partenaire"},
-    {COL_NOM, "nom"},                 {COL_NOM, "nom_de_famille"},
-    {COL_NOM, "nom_de_naissance"},    {COL_PRENOM, "prenom"},
-    {COL_PRENOM, "prenoms"},          {COL_DATE, "date_naissance"},
-    {COL_DATE, "date_de_naissance"},  {COL_DATE, "naissance"},
-    {COL_NOM_USAGE, "nom_usage"},     {COL_NOM_USAGE, "nom_d_usage"},
-    {COL_SEXE, "sexe"},               {COL_SEXE, "civilite"},
-    {COL_INE, "ine"},                 {COL_INE, "numero_national"},
-    {COL_EMAIL, "email"},             {COL_EMAIL, "mail"},
-    {COL_EMAIL, "courriel"},          {COL_EMAIL, "mel"},
-    {COL_TEL, "telephone"},           {COL_TEL, "telephones"},
-    {COL_TEL, "tel"},                 {COL_TEL, "portable"},
-    {COL_CP, "code_postal"},          {COL_CP, "cp"},
-    {COL_ENFANTS, "enfants"},         {COL_CLASSE, "classe"},
-    {COL_CLASSE, "division"},         {COL_UAI, "uai"},
+    {COL_CATEGORIE, "categorie"},
+    {COL_CATEGORIE, "category"},
+    {COL_CATEGORIE, "profil"},
+    {COL_ID, "id"},
+    {COL_ID, "identifiant"},
+    {COL_ID, "id_partenaire"},
+    {COL_NOM, "nom"},
+    {COL_NOM, "nom_de_famille"},
+    {COL_NOM, "nom_de_naissance"},
+    {COL_PRENOM, "prenom"},
+    {COL_PRENOM, "prenoms"},
+    {COL_DATE, "date_naissance"},
+    {COL_DATE, "date_de_naissance"},
+    {COL_DATE, "naissance"},
+    {COL_NOM_USAGE, "nom_usage"},
+    {COL_NOM_USAGE, "nom_d_usage"},
+    {COL_SEXE, "sexe"},
+    {COL_SEXE, "civilite"},
+    {COL_INE, "ine"},
+    {COL_INE, "numero_national"},
+    {COL_EMAIL, "email"},
+    {COL_EMAIL, "mail"},
+    {COL_EMAIL, "courriel"},
+    {COL_EMAIL, "mel"},
+    {COL_TEL, "telephone"},
+    {COL_TEL, "telephones"},
+    {COL_TEL, "tel"},
+    {COL_TEL, "portable"},
+    {COL_CP, "code_postal"},
+    {COL_CP, "cp"},
+    {COL_ENFANTS, "enfants"},
+    {COL_CLASSE, "classe"},
+    {COL_CLASSE, "division"},
+    {COL_UAI, "uai"},
     {COL_UAI, "rne"},
 };
 
@@ -352,15 +381,17 @@ static int read_partner_csv(reader *r, csv *c)
             }
         }
         if (!known && len > 0) {
-            match_reader_warn(r, c->line, "COLONNE_INCONNUE", _("%s:%lu : colonne « %.*s » inconnue, ignorée"),
-                 r->file, c->line, (int)len, s);
+            match_reader_warn(r, c->line, "COLONNE_INCONNUE",
+                              _("%s:%lu : colonne « %.*s » inconnue, ignorée"), r->file, c->line,
+                              (int)len, s);
         }
     }
     for (int i = 0; i < 5; i++) {
         if (col[i] < 0) {
-            relais_error_set(_("%s:%lu : colonne obligatoire « %s » absente de l'en-tête (attendu : "
-                               "categorie;id;nom;prenom;date_naissance)"),
-                             r->file, c->line, required_cols[i]);
+            relais_error_set(
+                _("%s:%lu : colonne obligatoire « %s » absente de l'en-tête (attendu : "
+                  "categorie;id;nom;prenom;date_naissance)"),
+                r->file, c->line, required_cols[i]);
             return RELAIS_EINVALID;
         }
     }
@@ -373,16 +404,17 @@ static int read_partner_csv(reader *r, csv *c)
         const char *cat_s = csv_get(c, (size_t)col[COL_CATEGORIE], &len);
         match_category cat;
         if (!match_category_parse(&cat, cat_s, len)) {
-            match_reader_warn(r, line, "CATEGORIE_INCONNUE",
-                 _("%s:%lu : catégorie « %.*s » inconnue (eleve, responsable, professeur, "
-                   "personnel) : ligne ignorée"),
-                 r->file, line, (int)len, cat_s);
+            match_reader_warn(
+                r, line, "CATEGORIE_INCONNUE",
+                _("%s:%lu : catégorie « %.*s » inconnue (eleve, responsable, professeur, "
+                  "personnel) : ligne ignorée"),
+                r->file, line, (int)len, cat_s);
             continue;
         }
         const char *id = field_str(r, c, col[COL_ID]);
         if (id == NULL) {
-            match_reader_warn(r, line, "ID_ABSENT", _("%s:%lu : identifiant absent : ligne ignorée"), r->file,
-                 line);
+            match_reader_warn(r, line, "ID_ABSENT",
+                              _("%s:%lu : identifiant absent : ligne ignorée"), r->file, line);
             continue;
         }
         uint32_t idx;
@@ -402,7 +434,8 @@ static int read_partner_csv(reader *r, csv *c)
         p->nom_usage = field_str(r, c, col[COL_NOM_USAGE]);
         p->prenoms = field_str(r, c, col[COL_PRENOM]);
         if (p->nom == NULL && p->nom_usage == NULL) {
-            match_reader_warn(r, line, "NOM_ABSENT", _("%s:%lu : « %s » sans nom"), r->file, line, id);
+            match_reader_warn(r, line, "NOM_ABSENT", _("%s:%lu : « %s » sans nom"), r->file, line,
+                              id);
         }
         const char *date = field_str(r, c, col[COL_DATE]);
         if (date) {
@@ -412,20 +445,22 @@ static int read_partner_csv(reader *r, csv *c)
                 util_date_iso(&d, iso);
                 p->date_naissance = match_list_str(r->l, iso, 10);
             } else {
-                match_reader_warn(r, line, "DATE_INVALIDE",
-                     _("%s:%lu : « %s » : date de naissance invalide « %s » (JJ/MM/AAAA ou "
-                       "AAAA-MM-JJ), ignorée"),
-                     r->file, line, id, date);
+                match_reader_warn(
+                    r, line, "DATE_INVALIDE",
+                    _("%s:%lu : « %s » : date de naissance invalide « %s » (JJ/MM/AAAA ou "
+                      "AAAA-MM-JJ), ignorée"),
+                    r->file, line, id, date);
             }
         } else if (cat == MATCH_STUDENT) {
-            match_reader_warn(r, line, "ELEVE_SANS_DATE", _("%s:%lu : élève « %s » sans date de naissance"),
-                 r->file, line, id);
+            match_reader_warn(r, line, "ELEVE_SANS_DATE",
+                              _("%s:%lu : élève « %s » sans date de naissance"), r->file, line, id);
         }
         const char *sexe = field_str(r, c, col[COL_SEXE]);
         p->sexe = parse_sex(sexe);
         if (p->sexe == '?') {
-            match_reader_warn(r, line, "SEXE_INVALIDE", _("%s:%lu : « %s » : sexe « %s » non reconnu (M ou F)"),
-                 r->file, line, id, sexe);
+            match_reader_warn(r, line, "SEXE_INVALIDE",
+                              _("%s:%lu : « %s » : sexe « %s » non reconnu (M ou F)"), r->file,
+                              line, id, sexe);
             p->sexe = 0;
         }
         p->ine = field_str(r, c, col[COL_INE]);
@@ -438,8 +473,8 @@ static int read_partner_csv(reader *r, csv *c)
         if (kids) {
             if (cat != MATCH_GUARDIAN) {
                 match_reader_warn(r, line, "ENFANTS_IGNORES",
-                     _("%s:%lu : « %s » n'est pas un responsable : enfants ignorés"), r->file,
-                     line, id);
+                                  _("%s:%lu : « %s » n'est pas un responsable : enfants ignorés"),
+                                  r->file, line, id);
             } else if ((rc = add_pending(r, idx, kids, line)) < 0) {
                 return rc;
             }
@@ -455,8 +490,22 @@ static int read_partner_csv(reader *r, csv *c)
 
 /* ENT-Identifiants.csv: RNE;UID;Classe;Profil;Prénom;Nom;Login;Mot de passe;Clé de jointure;
  * UID responsable 1;UID responsable 2;UID tuteur 1;UID tuteur 2 (see aaf-ent.md §B). */
-enum { ENT_RNE, ENT_UID, ENT_CLASSE, ENT_PROFIL, ENT_PRENOM, ENT_NOM, ENT_LOGIN, ENT_PASSWORD,
-       ENT_JOINTURE, ENT_RESP1, ENT_RESP2, ENT_TUT1, ENT_TUT2, ENT_N };
+enum {
+    ENT_RNE,
+    ENT_UID,
+    ENT_CLASSE,
+    ENT_PROFIL,
+    ENT_PRENOM,
+    ENT_NOM,
+    ENT_LOGIN,
+    ENT_PASSWORD,
+    ENT_JOINTURE,
+    ENT_RESP1,
+    ENT_RESP2,
+    ENT_TUT1,
+    ENT_TUT2,
+    ENT_N
+};
 
 static bool ent_header(const csv *c)
 {
@@ -509,20 +558,22 @@ static int read_ent_csv(reader *r, csv *c)
         }
         if (c->n < ENT_N) {
             match_reader_warn(r, line, "LIGNE_INCOMPLETE",
-                 _("%s:%lu : %zu champs au lieu de 13 : ligne ignorée"), r->file, line, c->n);
+                              _("%s:%lu : %zu champs au lieu de 13 : ligne ignorée"), r->file, line,
+                              c->n);
             continue;
         }
         size_t len;
         const char *prof = csv_get(c, ENT_PROFIL, &len);
         match_category cat;
         if (!ent_profile(&cat, prof, len)) {
-            match_reader_warn(r, line, "PROFIL_INCONNU", _("%s:%lu : profil « %.*s » ignoré"), r->file, line,
-                 (int)len, prof);
+            match_reader_warn(r, line, "PROFIL_INCONNU", _("%s:%lu : profil « %.*s » ignoré"),
+                              r->file, line, (int)len, prof);
             continue;
         }
         const char *uid = field_str(r, c, ENT_UID);
         if (uid == NULL) {
-            match_reader_warn(r, line, "ID_ABSENT", _("%s:%lu : UID absent : ligne ignorée"), r->file, line);
+            match_reader_warn(r, line, "ID_ABSENT", _("%s:%lu : UID absent : ligne ignorée"),
+                              r->file, line);
             continue;
         }
         uint32_t idx;
@@ -579,8 +630,8 @@ static int read_ent_csv(reader *r, csv *c)
             int64_t g;
             if (!util_map_get(r->ids[MATCH_GUARDIAN], links[i].uid, strlen(links[i].uid), &g)) {
                 match_reader_warn(r, links[i].line, "RESPONSABLE_INCONNU",
-                     _("%s:%lu : responsable « %s » absent du fichier"), r->file, links[i].line,
-                     links[i].uid);
+                                  _("%s:%lu : responsable « %s » absent du fichier"), r->file,
+                                  links[i].line, links[i].uid);
                 continue;
             }
             uint32_t *k = util_realloc(kids[g], (count[g] + 1) * sizeof *k);

@@ -19,19 +19,19 @@ typedef struct reader {
         uint32_t guardian;
         const char *ids; /* '|'-separated */
         unsigned long line;
-    } *pend;
+    } * pend;
     size_t n_pend, cap_pend;
     /* AAF: person jointure → index; guardian–student links; structures → UAI */
     util_map *jointures;
     util_map *structures; /* structure jointure → UAI (string in the list arena) */
     struct aaf_link {
         const char *guardian, *student; /* jointures */
-    } *aaf_links;
+    } * aaf_links;
     size_t n_aaf_links, cap_aaf_links;
     struct aaf_struct {
         uint32_t person;
         const char *structure;
-    } *aaf_structs;
+    } * aaf_structs;
     size_t n_aaf_structs, cap_aaf_structs;
     size_t n_delta; /* modifyRequest / deleteRequest seen */
     util_buf msg;

@@ -99,9 +99,9 @@ static bool first_close(const mctx *c, uint32_t a, uint32_t b)
         return false; /* two common first names: two names, not a typing error */
     }
     /* Short first names (Tom/Tow, Jade/Jae): one edit, at least three letters left. */
-    bool close = text_typo_close(sa, la, sb, lb) ||
-                 (UTIL_MIN(la, lb) == 3 && UTIL_MAX(la, lb) <= 4 &&
-                  text_damerau(sa, la, sb, lb, 1) <= 1);
+    bool close =
+        text_typo_close(sa, la, sb, lb) ||
+        (UTIL_MIN(la, lb) == 3 && UTIL_MAX(la, lb) <= 4 && text_damerau(sa, la, sb, lb, 1) <= 1);
     return close && !text_gendered_variant(sa, la, sb, lb);
 }
 

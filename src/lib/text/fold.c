@@ -86,8 +86,7 @@ static void put_codepoint(folder *f, int32_t cp)
     switch (cat) {
     case UTF8PROC_CATEGORY_MN:
     case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-        return; /* a combining mark left over: dropped */
+    case UTF8PROC_CATEGORY_ME: return; /* a combining mark left over: dropped */
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:
     case UTF8PROC_CATEGORY_LT:
@@ -103,9 +102,7 @@ static void put_codepoint(folder *f, int32_t cp)
         }
         return;
     }
-    default:
-        put_space(f);
-        return;
+    default: put_space(f); return;
     }
 }
 
@@ -136,11 +133,11 @@ int text_fold(util_buf *out, const char *s, size_t len)
         }
         utf8proc_int32_t dec[16];
         int boundclass = UTF8PROC_BOUNDCLASS_START;
-        utf8proc_ssize_t nd = utf8proc_decompose_char(
-            cp, dec, (utf8proc_ssize_t)UTIL_ARRAY_LEN(dec),
-            UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-                UTF8PROC_IGNORE,
-            &boundclass);
+        utf8proc_ssize_t nd =
+            utf8proc_decompose_char(cp, dec, (utf8proc_ssize_t)UTIL_ARRAY_LEN(dec),
+                                    UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                                        UTF8PROC_STRIPMARK | UTF8PROC_IGNORE,
+                                    &boundclass);
         if (nd < 0 || nd > (utf8proc_ssize_t)UTIL_ARRAY_LEN(dec)) {
             put_space(&f);
             continue;
