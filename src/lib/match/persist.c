@@ -191,11 +191,32 @@ int match_plan_links(relais_plan *p, relais_store *s, const char *partner,
         ab.kinds[k] = true;
         rc = mark_listed(&ab, partner, relais_kind_get(k)->name, pp->id);
     }
-    /* A link whose partner person left the list is withdrawn (deactivated, not deleted). */
+    /*
+     * A link whose partner person left the list is withdrawn (deactivated, not deleted),
+     * in the establishments the list covers: those its persons name, or all of the run's
+     * when it names none.
+     */
     util_date d;
     util_date_today(&d);
     util_date_iso(&d, ab.today);
+    bool *covered = util_calloc(hub->n_estabs ? hub->n_estabs : 1, sizeof *covered);
+    bool names_estabs = false;
+    if (covered == NULL && rc == 0) {
+        rc = RELAIS_ENOMEM;
+    }
+    for (size_t i = 0; i < partner_list->n && covered; i++) {
+        uint32_t e = partner_list->persons[i].estab;
+        if (e != MATCH_ANY_ESTAB) {
+            names_estabs = true;
+            if (e < hub->n_estabs) {
+                covered[e] = true;
+            }
+        }
+    }
     for (size_t e = 0; e < hub->n_estabs && rc == 0; e++) {
+        if (names_estabs && !covered[e]) {
+            continue;
+        }
         rc = relais_store_record_foreach(s, RELAIS_KIND_XREF, hub->estabs[e].scope_id,
                                          RELAIS_ACTIVE, deactivate_absent, &ab);
     }
@@ -205,6 +226,7 @@ int match_plan_links(relais_plan *p, relais_store *s, const char *partner,
     if (rc == RELAIS_ENOMEM) {
         relais_error_set("%s", _("mémoire insuffisante"));
     }
+    util_free(covered);
     util_map_free(ab.listed);
     util_buf_free(&ab.key);
     util_buf_free(&login_app);
