@@ -286,6 +286,7 @@ typedef struct relais_organisation {
     int max_uais;            /* establishments one URL may name (1..6) */
     int up_to_date_status;   /* 204, or 200 (explicit status in a body) */
     const char *created_at;
+    const char *partner;     /* crosswalk application of its identity file; NULL: its name */
 } relais_organisation;
 
 typedef int (*relais_organisation_cb)(const relais_organisation *o, void *payload);

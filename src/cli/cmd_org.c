@@ -200,6 +200,7 @@ static int show_org(const relais_organisation *o, void *payload)
         util_json_array_end(j);
         util_json_kv_int(j, "max_uais", o->max_uais);
         util_json_kv_int(j, "up_to_date_status", o->up_to_date_status);
+        util_json_kv_string(j, "partner", o->partner ? o->partner : o->name);
         util_json_kv_int(j, "valid_keys", (int64_t)n_keys);
         util_json_key(j, "establishments");
         util_json_array_begin(j);
@@ -285,6 +286,9 @@ static const cli_option org_set_options[] = {
      N_("catégories du flux : all, none, ou parmi civilite, provenance, niveau, classe, "
         "lien_parente, regime, matiere, periscolaire, profession, statut, mef")},
     {"max-uais", 0, "N", N_("établissements par URL : 1 à 3, jusqu'à 6 si le partenaire l'accepte")},
+    {"partner", 0, "NOM",
+     N_("application partenaire dont le fichier de rapprochement sert les identifiants (relais "
+        "match --partner NOM ; défaut : le nom de l'organisation)")},
     {"up-to-date", 0, "204|200",
      N_("réponse « à jour » : 204 sans corps (défaut), ou 200 avec un statut explicite")},
     {"etab", 'e', "UAI[,UAI…]",
@@ -372,7 +376,8 @@ static int run_org_set(cli_ctx *ctx, cli_args *args)
         rc = relais_store_begin(s);
         began = rc == 0;
     }
-    if (rc == 0 && (cli_value(args, "categories") || max_uais || up)) {
+    const char *partner = cli_value(args, "partner");
+    if (rc == 0 && (cli_value(args, "categories") || max_uais || up || partner)) {
         char cats[256];
         rc = cli_value(args, "categories") ? org_categories_format(cats, sizeof cats, mask) : 0;
         relais_organisation o = *org;
@@ -384,6 +389,9 @@ static int run_org_set(cli_ctx *ctx, cli_args *args)
         }
         if (up) {
             o.up_to_date_status = (int)up;
+        }
+        if (partner) {
+            o.partner = partner[0] ? partner : NULL;
         }
         if (rc == 0) {
             rc = relais_store_org_update(s, &o);

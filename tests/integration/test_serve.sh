@@ -208,7 +208,21 @@ expect_status 0 "$RELAIS" --db hub.db org set ASREC --sync on --max-uais 1
 expect_status 0 "$RELAIS" --db hub.db org set ASREC --max-uais 3 --etab $A --billing on
 expect_status 0 "$RELAIS" --db hub.db org list ASREC --json
 contains "$WORK/.out" '"billing": true'
-[ "$(status "$BASE/RAPPROCHEMENT/$A/$KEY")" = 501 ] || fail "rapprochement"
+# The identity-matching file of the organisation's partner, built by relais match.
+sqlite3 -separator ';' hub.db "SELECT 'eleve', 'P' || s.eleve_id, s.nom_de_famille, s.prenom,
+      substr(s.date_naiss, 9, 2) || '/' || substr(s.date_naiss, 6, 2) || '/' || substr(s.date_naiss, 1, 4)
+    FROM student s JOIN scope sc ON sc.id = s.scope_id JOIN establishment e ON e.id = sc.establishment_id
+    WHERE e.uai = '$A' LIMIT 20" >rows.csv
+{ echo 'categorie;id;nom;prenom;date_naissance'; cat rows.csv; } >partner.csv
+expect_status 0 "$RELAIS" --db hub.db match --partner demo --uai "$A" partner.csv
+expect_status 0 "$RELAIS" --db hub.db org set ASREC --partner demo
+[ "$(status "$BASE/RAPPROCHEMENT/$A/$KEY")" = 200 ] || fail "rapprochement"
+contains "$WORK/.body" '<RAPPROCHEMENT version="1" partenaire="demo"'
+contains "$WORK/.body" "<ETABLISSEMENT uai=\"$A\">"
+first=$(head -1 rows.csv | cut -d';' -f2)
+contains "$WORK/.body" "id=\"$first\""
+[ "$(status "$BASE/RAPPROCHEMENT/$A/$KEY?format=csv")" = 200 ] || fail "rapprochement en CSV"
+contains "$WORK/.body" "uai;categorie;id;relais_id"
 [ "$(failing "$BASE/RAPPROCHEMENT/$A/$WRONG")" = 404 ] || fail "rapprochement, mauvaise clé"
 
 # --- Rate limiting per client address (through the trusted proxy's X-Real-IP).

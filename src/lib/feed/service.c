@@ -14,6 +14,7 @@
  * delivery note only means that the batch is sent again.
  */
 #include "feed/feed.h"
+#include "match/match.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -527,6 +528,47 @@ static void log_path(feed_response *resp, const feed_service *svc, route r, cons
     }
 }
 
+/*
+ * The identity-matching file ("rapprochement d'identités") of the
+ * organisation's partner application for the establishments of the URL: the
+ * crosswalk relais match built, as the partner loads it to attach the hub's
+ * identifiers to its records (docs/formats/rapprochement.md). XML by default,
+ * CSV with ?format=csv or Accept: text/csv.
+ */
+static void serve_match(feed_response *resp, feed_worker *w, const feed_request *req,
+                        const feed_target *t, const org_auth *auth)
+{
+    feed_service *svc = w->svc;
+    bool csv = util_streq(req->format, "csv") ||
+               (req->format == NULL && req->accept && strstr(req->accept, "text/csv"));
+    const char *partner = auth->org->partner ? auth->org->partner : auth->org->name;
+    const char *uais[ORG_MAX_UAIS];
+    for (size_t i = 0; i < t->n; i++) {
+        uais[i] = t->uais[i];
+    }
+    util_buf_reset(&resp->body);
+    int rc = match_export_write(&resp->body, w->s, partner, t->year, uais, t->n,
+                                csv ? MATCH_EXPORT_CSV : MATCH_EXPORT_XML);
+    if (rc < 0) {
+        text_answer(resp, 500, _("erreur interne du serveur"));
+        snprintf(resp->log_note, sizeof resp->log_note, "error=%s", relais_error_name(rc));
+        record_pull(svc, t, 500, "match", 0, 0);
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = csv ? "text/csv; charset=utf-8" : "application/xml; charset=utf-8";
+    /* The name partners know: "<UAI1_UAI2>_<AAAA>_<MM>_<JJ>_<hh>_<mm>.XML". */
+    char now[21], disposition[64];
+    util_now_iso(now);
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%.*s_%.4s_%.2s_%.2s_%.2s_%.2s.%s\"",
+             (int)(t->n * 9 - 1), t->joined, now, now + 5, now + 8, now + 11, now + 14,
+             csv ? "csv" : "XML");
+    add_header_str(resp, "Content-Disposition", disposition);
+    snprintf(resp->log_note, sizeof resp->log_note, "org=%lld match bytes=%zu",
+             (long long)t->org_id, resp->body.len);
+    record_pull(svc, t, 200, "match", 0, 0);
+}
+
 static void serve_synch(feed_response *resp, feed_worker *w, const feed_request *req,
                         const feed_target *t)
 {
@@ -675,9 +717,7 @@ void feed_handle(feed_response *resp, feed_worker *w, const feed_request *req)
     }
     snprintf(resp->log_note, sizeof resp->log_note, "org=%lld", (long long)t.org_id);
     if (r == ROUTE_MATCH) {
-        /* The identity-matching file comes with the reconciliation module (issue 6). */
-        text_answer(resp, 501, _("fichier de rapprochement d'identités non disponible dans "
-                                 "cette version de relais"));
+        serve_match(resp, w, req, &t, &auth);
         return;
     }
     serve_synch(resp, w, req, &t);

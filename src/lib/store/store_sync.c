@@ -416,7 +416,7 @@ int relais_store_run_plan_delete(relais_store *s, int64_t run_id)
 
 /* ------------------------------------------------------- organisations */
 
-#define ORG_COLUMNS "id, name, categories, max_uais, up_to_date_status, created_at"
+#define ORG_COLUMNS "id, name, categories, max_uais, up_to_date_status, created_at, partner"
 
 static int read_org(relais_organisation **out, relais_store *s, store_stmt *st, util_arena *a)
 {
@@ -430,6 +430,7 @@ static int read_org(relais_organisation **out, relais_store *s, store_stmt *st, 
     o->max_uais = (int)col_i(s, st, 3);
     o->up_to_date_status = (int)col_i(s, st, 4);
     o->created_at = col_s(s, st, 5, a);
+    o->partner = col_s(s, st, 6, a);
     *out = o;
     return o->name && o->categories ? 0 : RELAIS_ENOMEM;
 }
@@ -524,7 +525,7 @@ int relais_store_org_foreach(relais_store *s, relais_organisation_cb cb, void *p
 int relais_store_org_update(relais_store *s, const relais_organisation *o)
 {
     static const char *const sql = "UPDATE organisation SET categories = ?, max_uais = ?, "
-                                   "up_to_date_status = ? WHERE id = ?";
+                                   "up_to_date_status = ?, partner = ? WHERE id = ?";
     store_stmt *st;
     int rc = store_cached(&st, s, sql);
     if (rc < 0) {
@@ -533,7 +534,8 @@ int relais_store_org_update(relais_store *s, const relais_organisation *o)
     bind_s(s, st, 1, o->categories);
     bind_i(s, st, 2, o->max_uais);
     bind_i(s, st, 3, o->up_to_date_status);
-    bind_i(s, st, 4, o->id);
+    bind_s(s, st, 4, o->partner);
+    bind_i(s, st, 5, o->id);
     return done(s, st);
 }
 
