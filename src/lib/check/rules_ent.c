@@ -6,6 +6,8 @@
  */
 #include "check_internal.h"
 
+#include "match/match.h"
+
 #include <string.h>
 
 /* Divisions a group draws from. */
@@ -250,138 +252,56 @@ static int missing_identifiers(check_ctx *c)
 
 /* ------------------------------------------------------ duplicate guardians */
 
-/* Upper-case ASCII fold of a UTF-8 name: accents of Latin letters removed, œ/æ expanded,
- * punctuation and spaces dropped. Enough to compare two records of one parent. */
-static void fold_name(char *out, size_t size, const char *s)
+/* "un enfant en commun, même adresse": the evidence of a proposal, in words. */
+static const char *evidence(util_arena *a, match_reasons reasons)
 {
-    static const struct {
-        const char *utf8;
-        const char *ascii;
-    } map[] = {{"à", "A"}, {"â", "A"}, {"ä", "A"}, {"á", "A"}, {"ã", "A"}, {"À", "A"}, {"Â", "A"},
-               {"Ä", "A"}, {"ç", "C"}, {"Ç", "C"}, {"é", "E"}, {"è", "E"}, {"ê", "E"}, {"ë", "E"},
-               {"É", "E"}, {"È", "E"}, {"Ê", "E"}, {"Ë", "E"}, {"î", "I"}, {"ï", "I"}, {"í", "I"},
-               {"Î", "I"}, {"Ï", "I"}, {"ô", "O"}, {"ö", "O"}, {"ó", "O"}, {"Ô", "O"}, {"Ö", "O"},
-               {"ù", "U"}, {"û", "U"}, {"ü", "U"}, {"ú", "U"}, {"Ù", "U"}, {"Û", "U"}, {"Ü", "U"},
-               {"ÿ", "Y"}, {"Ÿ", "Y"}, {"ñ", "N"}, {"Ñ", "N"}, {"œ", "OE"}, {"Œ", "OE"},
-               {"æ", "AE"}, {"Æ", "AE"}};
-    size_t n = 0;
-    while (s && *s && n + 3 < size) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch < 0x80) {
-            if ((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) {
-                out[n++] = (char)ch;
-            } else if (ch >= 'a' && ch <= 'z') {
-                out[n++] = (char)(ch - 'a' + 'A');
+    static const match_reasons shown[] = {MATCH_R_CHILDREN, MATCH_R_ADDRESS, MATCH_R_PHONE,
+                                          MATCH_R_EMAIL};
+    util_buf b = UTIL_BUF_INIT;
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(shown); i++) {
+        if (reasons & shown[i]) {
+            unsigned bit = 0;
+            while (((match_reasons)1 << bit) != shown[i]) {
+                bit++;
             }
-            s++;
-            continue;
-        }
-        bool mapped = false;
-        for (size_t i = 0; i < UTIL_ARRAY_LEN(map) && !mapped; i++) {
-            size_t len = strlen(map[i].utf8);
-            if (strncmp(s, map[i].utf8, len) == 0) {
-                for (const char *a = map[i].ascii; *a && n + 1 < size; a++) {
-                    out[n++] = *a;
-                }
-                s += len;
-                mapped = true;
-            }
-        }
-        if (!mapped) {
-            out[n++] = *s++; /* keep other bytes as they are */
+            util_buf_printf(&b, "%s%s", b.len ? ", " : "", match_reason_label(bit));
         }
     }
-    out[n] = '\0';
+    const char *out = util_arena_strndup(a, util_buf_cstr(&b), b.len);
+    util_buf_free(&b);
+    return out;
 }
 
-static bool same_text(const char *a, const char *b)
-{
-    return a && b && a[0] && strcmp(a, b) == 0;
-}
-
-static bool share_child(const scope_snapshot *snap, const snap_groups *links, int64_t g1,
-                        int64_t g2)
-{
-    const size_t *a, *b;
-    size_t na = snapshot_group_get(links, g1, &a), nb = snapshot_group_get(links, g2, &b);
-    const snap_kind *sg = &snap->k[RELAIS_KIND_STUDENT_GUARDIAN];
-    for (size_t i = 0; i < na; i++) {
-        for (size_t j = 0; j < nb; j++) {
-            if (sg->recs[a[i]]->ref[RELAIS_STUDENT_GUARDIAN_STUDENT] ==
-                sg->recs[b[j]]->ref[RELAIS_STUDENT_GUARDIAN_STUDENT]) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
+/* The same detector as `relais duplicates` (match_duplicates): proposals, never merges. */
 static int duplicate_guardians(check_ctx *c)
 {
     const scope_snapshot *snap = c->snap;
-    const snap_kind *gk = &snap->k[RELAIS_KIND_GUARDIAN];
-    util_map *by_name;
-    int rc = util_map_new(&by_name);
-    if (rc < 0) {
-        return rc;
+    match_list *hub = NULL;
+    int rc = match_hub_load(&hub, snap->store, snap->scope->year, snap->scope->uai);
+    match_dup *dups = NULL;
+    size_t n = 0;
+    match_options o = MATCH_OPTIONS_INIT;
+    if (rc == 0) {
+        rc = match_duplicates(&dups, &n, hub, &o);
     }
-    snap_groups links;
-    rc = snapshot_group(&links, snap, RELAIS_KIND_STUDENT_GUARDIAN,
-                        RELAIS_STUDENT_GUARDIAN_GUARDIAN, true);
-    if (rc < 0) {
-        util_map_free(by_name);
-        return rc;
-    }
-    /* next[i]: the previous guardian with the same folded name (a chain per name). */
-    int64_t *next = util_calloc(gk->n ? gk->n : 1, sizeof *next);
-    rc = next ? 0 : RELAIS_ENOMEM;
-    for (size_t i = 0; i < gk->n && rc == 0; i++) {
-        const relais_record *g = gk->recs[i];
-        next[i] = -1;
-        if (!g->is_active) {
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const match_person *pa = &hub->persons[dups[i].a], *pb = &hub->persons[dups[i].b];
+        const relais_record *a = snapshot_get(snap, RELAIS_KIND_GUARDIAN, pa->relais_id);
+        const relais_record *b = snapshot_get(snap, RELAIS_KIND_GUARDIAN, pb->relais_id);
+        if (a == NULL || b == NULL) {
             continue;
         }
-        char key[512], nom[240], prenom[240];
-        fold_name(nom, sizeof nom, g->text[RELAIS_GUARDIAN_NOM_DE_FAMILLE]);
-        fold_name(prenom, sizeof prenom, g->text[RELAIS_GUARDIAN_PRENOM]);
-        if (nom[0] == '\0') {
-            continue;
-        }
-        snprintf(key, sizeof key, "%s|%s", nom, prenom);
-        int64_t prev;
-        if (util_map_get(by_name, key, strlen(key), &prev)) {
-            next[i] = prev;
-            for (int64_t j = prev; j >= 0 && rc == 0; j = next[j]) {
-                const relais_record *o = gk->recs[j];
-                bool child = share_child(snap, &links, g->id, o->id);
-                bool address = same_text(g->text[RELAIS_GUARDIAN_LIGNE1_ADRESSE],
-                                         o->text[RELAIS_GUARDIAN_LIGNE1_ADRESSE]) &&
-                               same_text(g->text[RELAIS_GUARDIAN_CODE_POSTAL],
-                                         o->text[RELAIS_GUARDIAN_CODE_POSTAL]);
-                bool phone = same_text(g->text[RELAIS_GUARDIAN_TEL_PORTABLE],
-                                       o->text[RELAIS_GUARDIAN_TEL_PORTABLE]) ||
-                             same_text(g->text[RELAIS_GUARDIAN_MEL], o->text[RELAIS_GUARDIAN_MEL]);
-                if (child || address || phone) {
-                    char ids[128];
-                    snprintf(ids, sizeof ids, "PERSONNE_ID %s / %s",
-                             o->text[RELAIS_GUARDIAN_PERSONNE_ID],
-                             g->text[RELAIS_GUARDIAN_PERSONNE_ID]);
-                    rc = check_emit(c, "ENT_RESPONSABLE_EN_DOUBLE", g, ids,
-                                    _("%s semble enregistré deux fois (%s)"),
-                                    snapshot_person_name(c->scratch, g),
-                                    child     ? _("un enfant en commun")
-                                    : address ? _("même adresse")
-                                              : _("même téléphone ou courriel"));
-                }
-            }
-        }
-        if (rc == 0) {
-            rc = util_map_put(by_name, key, strlen(key), (int64_t)i);
-        }
+        char ids[128];
+        snprintf(ids, sizeof ids, "PERSONNE_ID %s / %s", a->text[RELAIS_GUARDIAN_PERSONNE_ID],
+                 b->text[RELAIS_GUARDIAN_PERSONNE_ID]);
+        const char *why = evidence(c->scratch, dups[i].reasons);
+        rc = check_emit(c, "ENT_RESPONSABLE_EN_DOUBLE", b, ids,
+                        _("%s et %s semblent être une seule personne (%s)"),
+                        snapshot_person_name(c->scratch, a), snapshot_person_name(c->scratch, b),
+                        why[0] ? why : _("noms et prénoms"));
     }
-    util_free(next);
-    snapshot_groups_free(&links);
-    util_map_free(by_name);
+    util_free(dups);
+    match_list_free(hub);
     return rc;
 }
 
