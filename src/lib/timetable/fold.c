@@ -5,14 +5,15 @@
  * Timetable software and STS-Web spell the same subject "Éducation physique
  * et sportive", "EDUCATION PHYSIQUE ET SPORTIVE" or "educ. physique & sport."
  * — the first two must meet, the third is left to a manual correspondence.
- * utf8proc decomposes (compatibility forms included), drops the combining
- * marks and folds the case; only letters and digits are kept.
+ * The text module folds (the same folding identity matching uses); spaces are
+ * then dropped, so only letters and digits remain.
  */
 #include "timetable.h"
 
 #include <string.h>
 #include <strings.h>
-#include <utf8proc.h>
+
+#include "text/text.h"
 
 relais_kind timetable_kind_model(timetable_kind k)
 {
@@ -69,75 +70,21 @@ bool timetable_kind_parse(timetable_kind *out, const char *s)
     return found;
 }
 
-/* Append a code point to dst as UTF-8 (letters outside ASCII are kept). */
-static size_t put_utf8(char *dst, utf8proc_int32_t cp)
-{
-    return (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)dst);
-}
-
-static bool keep(utf8proc_int32_t cp)
-{
-    if (cp < 0x80) {
-        return (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9');
-    }
-    utf8proc_category_t cat = utf8proc_category(cp);
-    return cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LU ||
-           cat == UTF8PROC_CATEGORY_LO || cat == UTF8PROC_CATEGORY_LT ||
-           cat == UTF8PROC_CATEGORY_ND;
-}
-
 const char *timetable_fold(util_arena *arena, const char *s)
 {
-    const utf8proc_option_t opts = UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
-                                   UTF8PROC_CASEFOLD | UTF8PROC_IGNORE;
-    size_t len = s ? strlen(s) : 0;
-    utf8proc_int32_t small[256];
-    utf8proc_int32_t *cps = small;
-    utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cps,
-                                            (utf8proc_ssize_t)UTIL_ARRAY_LEN(small), opts);
-    if (n > (utf8proc_ssize_t)UTIL_ARRAY_LEN(small)) {
-        cps = util_malloc((size_t)n * sizeof *cps);
-        if (cps == NULL) {
-            return NULL;
-        }
-        n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cps, n, opts);
+    /* The text module's folding (case, accents, ligatures, punctuation → spaces), then
+     * without the spaces: "3 A" meets "3A", "Éduc. physique" meets "EDUC PHYSIQUE". */
+    size_t len = 0;
+    char *folded = text_fold_arena(arena, s ? s : "", s ? strlen(s) : 0, &len);
+    if (folded == NULL) {
+        return NULL;
     }
-    char *out;
-    if (n < 0) {
-        /* Not UTF-8: ASCII letters and digits only, lower-cased. */
-        out = util_arena_alloc(arena, len + 1);
-        size_t k = 0;
-        for (size_t i = 0; out && i < len; i++) {
-            char c = s[i];
-            c = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-                out[k++] = c;
-            }
-        }
-        if (out) {
-            out[k] = '\0';
-        }
-    } else {
-        out = util_arena_alloc(arena, (size_t)n * 4 + 1);
-        size_t k = 0;
-        for (utf8proc_ssize_t i = 0; out && i < n; i++) {
-            utf8proc_int32_t cp = cps[i];
-            if (cp == 0x0153) { /* œ (no decomposition) */
-                out[k++] = 'o';
-                out[k++] = 'e';
-            } else if (cp == 0x00E6) { /* æ */
-                out[k++] = 'a';
-                out[k++] = 'e';
-            } else if (keep(cp)) {
-                k += put_utf8(out + k, cp);
-            }
-        }
-        if (out) {
-            out[k] = '\0';
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (folded[i] != ' ') {
+            folded[k++] = folded[i];
         }
     }
-    if (cps != small) {
-        util_free(cps);
-    }
-    return out;
+    folded[k] = '\0';
+    return folded;
 }
