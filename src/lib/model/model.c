@@ -197,60 +197,112 @@ const char *relais_record_key(const relais_record *r, util_arena *arena)
     return key;
 }
 
-static const char *first_of(const relais_record *r, const char *const *names)
+/*
+ * Fields a label is made of, per kind, resolved once: labels are computed for
+ * every planned operation, millions in an académie import.
+ */
+typedef struct label_fields {
+    int surname[3], first[1], title[2];
+} label_fields;
+
+static label_fields label_index[RELAIS_KIND_COUNT];
+static pthread_once_t label_once = PTHREAD_ONCE_INIT;
+
+static void label_init(void)
 {
-    for (size_t i = 0; names[i]; i++) {
-        int f = relais_field_index(r->kind, names[i]);
-        if (f >= 0 && r->text[f]) {
-            return r->text[f];
+    static const char *const surnames[3] = {"nom_usage", "nom_de_famille", "nom_patronymique"};
+    static const char *const titles[2] = {"libelle_long", "libelle_court"};
+    for (int k = 0; k < RELAIS_KIND_COUNT; k++) {
+        label_fields *l = &label_index[k];
+        for (int i = 0; i < 3; i++) {
+            l->surname[i] = relais_field_index((relais_kind)k, surnames[i]);
+        }
+        l->first[0] = relais_field_index((relais_kind)k, "prenom");
+        for (int i = 0; i < 2; i++) {
+            l->title[i] = relais_field_index((relais_kind)k, titles[i]);
+        }
+    }
+}
+
+static const char *first_of(const relais_record *r, const int *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (fields[i] >= 0 && r->text[fields[i]]) {
+            return r->text[fields[i]];
         }
     }
     return NULL;
 }
 
+/* A label is built in a fixed buffer; beyond it, it is cut at a character boundary. */
+typedef struct label_buf {
+    char data[320];
+    size_t len;
+} label_buf;
+
+static void lab_puts(label_buf *b, const char *s)
+{
+    size_t n = strlen(s), room = sizeof b->data - 1 - b->len;
+    if (n > room) {
+        n = room;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
 const char *relais_record_label(const relais_record *r, util_arena *arena)
 {
-    static const char *const surnames[] = {"nom_usage", "nom_de_famille", "nom_patronymique",
-                                           NULL};
-    static const char *const firsts[] = {"prenom", NULL};
-    static const char *const titles[] = {"libelle_long", "libelle_court", NULL};
     const relais_kind_info *ki = relais_kind_get(r->kind);
-    util_buf b = UTIL_BUF_INIT;
-    const char *surname = first_of(r, surnames);
-    const char *first = first_of(r, firsts);
-    const char *title = first_of(r, titles);
+    pthread_once(&label_once, label_init);
+    const label_fields *l = &label_index[r->kind];
+    label_buf b;
+    b.len = 0;
+    b.data[0] = '\0';
+    const char *surname = first_of(r, l->surname, 3);
+    const char *first = first_of(r, l->first, 1);
+    const char *title = first_of(r, l->title, 2);
     if (surname) {
-        util_buf_puts(&b, surname);
+        lab_puts(&b, surname);
         if (first) {
-            util_buf_printf(&b, " %s", first);
+            lab_puts(&b, " ");
+            lab_puts(&b, first);
         }
-        util_buf_puts(&b, " (");
+        lab_puts(&b, " (");
     }
     for (size_t i = 0; i < ki->n_key; i++) {
         size_t f = ki->key[i];
         if (i > 0) {
-            util_buf_puts(&b, ", ");
+            lab_puts(&b, ", ");
         }
         if (ki->fields[f].type == RELAIS_FT_REF) {
+            char num[32];
             if (r->ref[f] == 0) {
-                util_buf_printf(&b, "%s -", ki->fields[f].name);
+                snprintf(num, sizeof num, " -");
             } else {
-                util_buf_printf(&b, "%s %lld", ki->fields[f].name, (long long)r->ref[f]);
+                snprintf(num, sizeof num, " %lld", (long long)r->ref[f]);
             }
+            lab_puts(&b, ki->fields[f].name);
+            lab_puts(&b, num);
         } else if (surname) {
-            util_buf_printf(&b, "%s %s", ki->fields[f].name, r->text[f] ? r->text[f] : "");
+            lab_puts(&b, ki->fields[f].name);
+            lab_puts(&b, " ");
+            lab_puts(&b, r->text[f] ? r->text[f] : "");
         } else {
-            util_buf_puts(&b, r->text[f] ? r->text[f] : "");
+            lab_puts(&b, r->text[f] ? r->text[f] : "");
         }
     }
     if (surname) {
-        util_buf_putc(&b, ')');
+        lab_puts(&b, ")");
     } else if (title) {
-        util_buf_printf(&b, " (%s)", title);
+        lab_puts(&b, " (");
+        lab_puts(&b, title);
+        lab_puts(&b, ")");
     }
-    const char *label = b.failed ? NULL : util_arena_strndup(arena, util_buf_cstr(&b), b.len);
-    util_buf_free(&b);
-    return label;
+    return util_arena_strndup(arena, b.data, b.len);
 }
 
 bool relais_record_field_equal(const relais_record *a, const relais_record *b, size_t field)

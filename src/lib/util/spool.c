@@ -7,10 +7,14 @@
 
 #include <string.h>
 
+/* Operations are written and read a few bytes at a time: a large stdio buffer, no locking. */
+#define SPOOL_FILE_BUFFER ((size_t)256 << 10)
+
 struct util_spool {
     util_buf mem;
     size_t limit;
     FILE *file; /* non-NULL once spilled */
+    char *file_buf;
     size_t size;
     size_t read_pos; /* memory mode */
     bool reading;
@@ -37,6 +41,7 @@ void util_spool_free(util_spool *s)
     if (s->file) {
         fclose(s->file);
     }
+    util_free(s->file_buf);
     util_free(s);
 }
 
@@ -46,6 +51,10 @@ static int spill(util_spool *s)
     if (s->file == NULL) {
         relais_error_set("%s", _("impossible de créer un fichier temporaire"));
         return RELAIS_EIO;
+    }
+    s->file_buf = util_malloc(SPOOL_FILE_BUFFER);
+    if (s->file_buf) {
+        setvbuf(s->file, s->file_buf, _IOFBF, SPOOL_FILE_BUFFER);
     }
     if (s->mem.len > 0 && fwrite(s->mem.data, 1, s->mem.len, s->file) != s->mem.len) {
         relais_error_set("%s", _("écriture du fichier temporaire impossible"));
@@ -72,7 +81,7 @@ int util_spool_write(util_spool *s, const void *data, size_t len)
         }
     }
     if (s->file) {
-        if (fwrite(data, 1, len, s->file) != len) {
+        if (fwrite_unlocked(data, 1, len, s->file) != len) {
             relais_error_set("%s", _("écriture du fichier temporaire impossible"));
             return RELAIS_EIO;
         }
@@ -101,7 +110,7 @@ int util_spool_rewind(util_spool *s)
 int util_spool_read(util_spool *s, void *data, size_t len)
 {
     if (s->file) {
-        size_t n = fread(data, 1, len, s->file);
+        size_t n = fread_unlocked(data, 1, len, s->file);
         if (n == len) {
             return 0;
         }
