@@ -118,19 +118,37 @@ void relais_plan_scope_get(relais_plan_scope_info *out, const relais_plan *p, si
 /**
  * Plan the creation of `r` (its scope_id may be a scope ref; its refs may be
  * negative refs of records created earlier in this plan). *ref receives the
- * negative ref of the new record.
+ * negative ref of the new record. The record is created active (r->is_active
+ * is not read).
  */
 int relais_plan_create(int64_t *ref, relais_plan *p, const relais_record *r);
+
+/**
+ * Same, for a record created inactive, deactivated on `date` (ISO or
+ * JJ/MM/AAAA) — a student who already left: counted created, journalled as a
+ * creation then a deactivation. RELAIS_EINVALID for a missing or invalid date.
+ */
+int relais_plan_create_inactive(int64_t *ref, relais_plan *p, const relais_record *r,
+                                const char *date);
 
 /**
  * Compare the stored record `old` with `incoming` on the fields of `groups`
  * (RELAIS_FG_* bits; key fields are never changed). Plans an update of the
  * changed fields, a restore (with those changes) when `old` was deactivated,
  * or counts it unchanged. *changed (may be NULL) tells whether anything will
- * change.
+ * change. incoming->is_active is not read.
  */
 int relais_plan_update(bool *changed, relais_plan *p, const relais_record *old,
                        const relais_record *incoming, unsigned groups);
+
+/**
+ * Same, for a record that must end inactive (a person who left): a
+ * deactivated `old` is only updated, never restored; an active one is updated
+ * and deactivated on `date` (counted deactivated).
+ */
+int relais_plan_update_inactive(bool *changed, relais_plan *p, const relais_record *old,
+                                const relais_record *incoming, unsigned groups,
+                                const char *date);
 
 /** Plan the deactivation of stored record `old` on ISO `date` (no-op when already inactive). */
 int relais_plan_deactivate(relais_plan *p, const relais_record *old, const char *date);

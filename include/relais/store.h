@@ -208,6 +208,25 @@ int relais_store_run_scope_add(relais_store *s, int64_t run_id, int64_t scope_id
                                const char *summary);
 int relais_store_change_append(int64_t *seq, relais_store *s, const relais_change *c);
 
+/**
+ * Make the constraints that link rows (foreign keys) checked at commit rather
+ * than at each statement, for the current write transaction, so that rows
+ * may be written in batches in any order.
+ */
+int relais_store_defer_constraints(relais_store *s);
+/** Inside a write transaction: the id the next new record will get. */
+int relais_store_entity_next_id(int64_t *next, relais_store *s);
+/**
+ * Insert n new records carrying the ids they must get (r->id, unused, from
+ * relais_store_entity_next_id on), with multi-row statements: the fast path
+ * of applying a plan. Records of one kind should come together. Refs must be
+ * stored ids (or ids of records of the same call). A record with is_active
+ * false is inserted deactivated on r->deactivated_on.
+ */
+int relais_store_record_insert_many(relais_store *s, const relais_record *const *recs, size_t n,
+                                    int64_t run_id);
+/** Append n journal entries (their seq is not returned). */
+int relais_store_change_append_many(relais_store *s, const relais_change *c, size_t n);
 /** Insert a new record (entity row + kind row); sets *id. Refs must be stored ids. */
 int relais_store_record_insert(int64_t *id, relais_store *s, const relais_record *r,
                                int64_t run_id);

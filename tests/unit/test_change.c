@@ -289,6 +289,127 @@ static void test_change__warnings_and_counters(void **state)
     relais_plan_free(p);
 }
 
+
+/*
+ * Students who already left: created inactive; kept inactive without restore; deactivated once.
+ * The plain calls ignore is_active (records copied from a stored inactive one are restored).
+ */
+static void test_change__inactive_creation_and_update(void **state)
+{
+    fixture *fx = *state;
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, "0999999Z", 2025), 0);
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test"), 0);
+    relais_record *r = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+    r->scope_id = sc->id;
+    relais_record_set_str(r, fx->a, RELAIS_STUDENT_ELEVE_ID, "3001");
+    relais_record_set_str(r, fx->a, RELAIS_STUDENT_NOM_DE_FAMILLE, "PARTI");
+    int64_t ref;
+    relais_record_set_str(r, fx->a, RELAIS_STUDENT_ELEVE_ID, "3002");
+    assert_int_equal(relais_plan_create_inactive(&ref, p, r, "31/02/2025"), RELAIS_EINVALID);
+    assert_int_equal(relais_plan_create_inactive(&ref, p, r, NULL), RELAIS_EINVALID);
+    relais_plan_free(p);
+    assert_int_equal(relais_plan_new(&p, fx->s, "test"), 0);
+    relais_record_set_str(r, fx->a, RELAIS_STUDENT_ELEVE_ID, "3001");
+    assert_int_equal(relais_plan_create_inactive(&ref, p, r, "20/09/2025"), 0);
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    int64_t id = id_of(fx, "3001");
+    assert_true(id < 0); /* inactive */
+    relais_record *old;
+    assert_int_equal(relais_store_record_get(&old, fx->s, fx->a, RELAIS_KIND_STUDENT, -id), 0);
+    assert_string_equal(old->deactivated_on, "2025-09-20");
+
+    /* Seen again, still gone, name corrected: updated, not restored. */
+    assert_int_equal(relais_plan_new(&p, fx->s, "test"), 0);
+    relais_record_set_str(r, fx->a, RELAIS_STUDENT_NOM_DE_FAMILLE, "PARTIE");
+    bool changed;
+    assert_int_equal(relais_plan_update_inactive(&changed, p, old, r, RELAIS_FG_ALL, "2025-09-20"),
+                     0);
+    assert_true(changed);
+    assert_int_equal(count(p, RELAIS_COUNT_UPDATED), 1);
+    assert_int_equal(count(p, RELAIS_COUNT_RESTORED), 0);
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    assert_int_equal(id_of(fx, "3001"), id);
+    /* The plain update of a copy of the inactive record restores it (is_active not read). */
+    assert_int_equal(relais_store_record_get(&old, fx->s, fx->a, RELAIS_KIND_STUDENT, -id), 0);
+    assert_int_equal(relais_plan_new(&p, fx->s, "test"), 0);
+    assert_int_equal(relais_plan_update(&changed, p, old, relais_record_copy(fx->a, old),
+                                        RELAIS_FG_ALL),
+                     0);
+    assert_int_equal(count(p, RELAIS_COUNT_RESTORED), 1);
+    relais_plan_free(p);
+
+    /* An active record that must end inactive: updated and deactivated, counted once. */
+    int64_t jean = id_of(fx, "1001");
+    assert_true(jean > 0);
+    assert_int_equal(relais_store_record_get(&old, fx->s, fx->a, RELAIS_KIND_STUDENT, jean), 0);
+    relais_record *in = relais_record_copy(fx->a, old);
+    relais_record_set_str(in, fx->a, RELAIS_STUDENT_PRENOM, "Jeanne");
+    assert_int_equal(relais_plan_new(&p, fx->s, "test"), 0);
+    assert_int_equal(relais_plan_update_inactive(&changed, p, old, in, RELAIS_FG_ALL, "2025-10-01"),
+                     0);
+    assert_int_equal(count(p, RELAIS_COUNT_DEACTIVATED), 1);
+    assert_int_equal(count(p, RELAIS_COUNT_UPDATED), 0);
+    assert_int_equal(relais_plan_n_changes(p), 2);
+    assert_int_equal(relais_plan_apply(NULL, p), 0);
+    relais_plan_free(p);
+    assert_int_equal(relais_store_record_get(&old, fx->s, fx->a, RELAIS_KIND_STUDENT, old->id), 0);
+    assert_false(old->is_active);
+    assert_string_equal(old->text[RELAIS_STUDENT_PRENOM], "Jeanne");
+}
+
+/* Thousands of creations referring to each other: written in batches, ids consecutive. */
+static void test_change__batched_creations(void **state)
+{
+    fixture *fx = *state;
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test"), 0);
+    relais_scope_spec spec = {.uai = "0999998X", .year = 2025};
+    int64_t scope;
+    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
+    enum { N = 1500 };
+    for (int i = 0; i < N; i++) {
+        util_arena_reset(fx->a);
+        char id[16];
+        snprintf(id, sizeof id, "%d", 50000 + i);
+        relais_record *st = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+        st->scope_id = scope;
+        relais_record_set_str(st, fx->a, RELAIS_STUDENT_ELEVE_ID, id);
+        int64_t sref, xref;
+        assert_int_equal(relais_plan_create(&sref, p, st), 0);
+        relais_record *x = relais_record_new(fx->a, RELAIS_KIND_XREF);
+        x->scope_id = scope;
+        relais_record_set_str(x, fx->a, RELAIS_XREF_APPLICATION, "siecle");
+        relais_record_set_str(x, fx->a, RELAIS_XREF_CATEGORY, "student");
+        relais_record_set_str(x, fx->a, RELAIS_XREF_EXTERNAL_ID, id);
+        x->ref[RELAIS_XREF_ENTITY] = sref;
+        assert_int_equal(relais_plan_create(&xref, p, x), 0);
+    }
+    int64_t run;
+    assert_int_equal(relais_plan_apply(&run, p), 0);
+    relais_plan_free(p);
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, "0999998X", 2025), 0);
+    size_t active;
+    assert_int_equal(relais_store_record_count(&active, NULL, fx->s, RELAIS_KIND_XREF, sc->id), 0);
+    assert_int_equal(active, N);
+    /* Every crosswalk entry points at the student of its id. */
+    relais_record *probe = relais_record_new(fx->a, RELAIS_KIND_XREF), *x, *st;
+    probe->scope_id = sc->id;
+    probe->text[RELAIS_XREF_APPLICATION] = "siecle";
+    probe->text[RELAIS_XREF_CATEGORY] = "student";
+    probe->text[RELAIS_XREF_EXTERNAL_ID] = "51234";
+    assert_int_equal(relais_store_record_find(&x, fx->s, fx->a, probe), 0);
+    assert_int_equal(relais_store_record_get(&st, fx->s, fx->a, RELAIS_KIND_STUDENT,
+                                             x->ref[RELAIS_XREF_ENTITY]),
+                     0);
+    assert_string_equal(st->text[RELAIS_STUDENT_ELEVE_ID], "51234");
+    assert_int_equal(x->id, st->id + 1);
+}
+
 static void test_change__allocation_failures_are_clean(void **state)
 {
     fixture *fx = *state;
@@ -602,6 +723,8 @@ int main(void)
         cmocka_unit_test(test_change__failure_midway_rolls_back),
         cmocka_unit_test(test_change__stale_plan_is_refused),
         cmocka_unit_test(test_change__warnings_and_counters),
+        cmocka_unit_test(test_change__inactive_creation_and_update),
+        cmocka_unit_test(test_change__batched_creations),
         cmocka_unit_test(test_change__allocation_failures_are_clean),
     };
     const struct CMUnitTest safety[] = {

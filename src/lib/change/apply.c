@@ -7,15 +7,113 @@
 
 #include <string.h>
 
+/*
+ * The ids given to the records a plan creates, as runs of consecutive ids:
+ * creations are replayed in ordinal order and the store numbers entities in
+ * sequence, so an académie's millions of creations take a few runs, not 8
+ * bytes each.
+ */
+typedef struct id_run {
+    int64_t ordinal; /* first ordinal of the run */
+    int64_t id;      /* its id */
+    int64_t count;
+} id_run;
+
+/*
+ * Creations and journal entries are written in batches (multi-row inserts,
+ * foreign keys checked at commit): one statement per row made applying an
+ * académie cost more than reading it. A created record gets its id at once
+ * (the store says which id comes next; ids are consecutive inside the
+ * transaction), so later operations can refer to it before it is written.
+ */
+#define BATCH_RECORDS 256
+#define BATCH_CHANGES 512
+#define BATCH_BYTES ((size_t)8 << 20)
+
 typedef struct apply_state {
     relais_plan *p;
     relais_store *s;
     int64_t run_id;
     int64_t *scope_ids; /* per plan scope */
-    int64_t *created;   /* created[ordinal - 1] = new id */
-    util_arena *arena;
+    id_run *runs;       /* sorted by ordinal */
+    size_t n_runs, cap_runs;
+    util_arena *arena; /* one operation */
     util_buf data;
+    int64_t next_id;
+    util_arena *batch; /* what the pending rows point to */
+    relais_record *pending[BATCH_RECORDS];
+    size_t n_pending;
+    relais_change changes[BATCH_CHANGES];
+    size_t n_changes;
 } apply_state;
+
+static int flush(apply_state *st)
+{
+    int rc = 0;
+    if (st->n_pending > 0) {
+        rc = relais_store_record_insert_many(st->s, (const relais_record *const *)st->pending,
+                                             st->n_pending, st->run_id);
+        if (rc < 0) {
+            relais_error_prefix(_("écriture de %zu enregistrement(s) créés"), st->n_pending);
+        }
+    }
+    if (rc == 0 && st->n_changes > 0) {
+        rc = relais_store_change_append_many(st->s, st->changes, st->n_changes);
+    }
+    st->n_pending = 0;
+    st->n_changes = 0;
+    util_arena_reset(st->batch);
+    return rc;
+}
+
+static int maybe_flush(apply_state *st)
+{
+    if (st->n_pending == BATCH_RECORDS || st->n_changes + 2 > BATCH_CHANGES ||
+        util_arena_bytes(st->batch) > BATCH_BYTES) {
+        return flush(st);
+    }
+    return 0;
+}
+
+static int created_add(apply_state *st, int64_t ordinal, int64_t id)
+{
+    if (st->n_runs > 0) {
+        id_run *last = &st->runs[st->n_runs - 1];
+        if (ordinal == last->ordinal + last->count && id == last->id + last->count) {
+            last->count++;
+            return 0;
+        }
+    }
+    if (st->n_runs == st->cap_runs) {
+        size_t cap = st->cap_runs ? st->cap_runs * 2 : 64;
+        id_run *nr = util_realloc(st->runs, cap * sizeof *nr);
+        if (nr == NULL) {
+            return RELAIS_ENOMEM;
+        }
+        st->runs = nr;
+        st->cap_runs = cap;
+    }
+    st->runs[st->n_runs++] = (id_run){ordinal, id, 1};
+    return 0;
+}
+
+/* The id created for `ordinal`, 0 when not created (yet). */
+static int64_t created_get(const apply_state *st, int64_t ordinal)
+{
+    size_t lo = 0, hi = st->n_runs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const id_run *r = &st->runs[mid];
+        if (ordinal < r->ordinal) {
+            hi = mid;
+        } else if (ordinal >= r->ordinal + r->count) {
+            lo = mid + 1;
+        } else {
+            return r->id + (ordinal - r->ordinal);
+        }
+    }
+    return 0;
+}
 
 static int resolve_scope(int64_t *id, apply_state *st, int64_t ref)
 {
@@ -39,27 +137,39 @@ static int resolve_ref(int64_t *id, apply_state *st, int64_t ref)
         *id = ref;
         return 0;
     }
-    if (-ref > st->p->n_creates || st->created[-ref - 1] == 0) {
+    int64_t id_ = -ref <= st->p->n_creates ? created_get(st, -ref) : 0;
+    if (id_ == 0) {
         relais_error_set(_("référence %lld vers un enregistrement que le plan ne crée pas"),
                          (long long)ref);
         return RELAIS_EINVALID;
     }
-    *id = st->created[-ref - 1];
+    *id = id_;
     return 0;
 }
 
+/* A journal entry (data: st->data), written with the next batch, in plan order. */
 static int journal(apply_state *st, int64_t scope_id, const char *kind, int64_t entity_id,
                    const char *op)
 {
-    relais_change c = {
+    if (st->data.failed) {
+        return RELAIS_ENOMEM;
+    }
+    const char *data = NULL;
+    if (st->data.len) {
+        data = util_arena_strndup(st->batch, st->data.data, st->data.len);
+        if (data == NULL) {
+            return RELAIS_ENOMEM;
+        }
+    }
+    st->changes[st->n_changes++] = (relais_change){
         .run_id = st->run_id,
         .scope_id = scope_id,
-        .kind = kind,
+        .kind = kind, /* static: a kind name, "establishment" or "scope" */
         .entity_id = entity_id,
         .op = op,
-        .data = st->data.len ? util_buf_cstr(&st->data) : NULL,
+        .data = data,
     };
-    return relais_store_change_append(NULL, st->s, &c);
+    return st->n_changes == BATCH_CHANGES ? flush(st) : 0;
 }
 
 /* --------------------------------------------------------------- scopes */
@@ -178,7 +288,7 @@ static void json_value(util_json *j, const plan_value *v, int64_t resolved_old,
 
 static int apply_create(apply_state *st, const plan_op *op, const relais_kind_info *ki)
 {
-    relais_record *r = relais_record_new(st->arena, ki->kind);
+    relais_record *r = relais_record_new(st->batch, ki->kind);
     if (r == NULL) {
         return RELAIS_ENOMEM;
     }
@@ -191,20 +301,39 @@ static int apply_create(apply_state *st, const plan_op *op, const relais_kind_in
         const plan_value *v = &op->values[i];
         if (v->is_ref) {
             rc = resolve_ref(&r->ref[v->field], st, v->new_ref);
-        } else {
-            r->text[v->field] = v->new_text;
+        } else if (v->new_text) {
+            r->text[v->field] = util_arena_strdup(st->batch, v->new_text);
+            if (r->text[v->field] == NULL) {
+                rc = RELAIS_ENOMEM;
+            }
         }
         util_json_key(&j, ki->fields[v->field].name);
         json_value(&j, v, 0, r->ref[v->field], false);
     }
     util_json_object_end(&j);
-    int64_t id = 0;
-    if (rc == 0) {
-        rc = relais_store_record_insert(&id, st->s, r, st->run_id);
+    /* Created inactive (plan.c: the op carries the deactivation date). */
+    if (rc == 0 && op->date) {
+        r->is_active = false;
+        r->deactivated_on = util_arena_strdup(st->batch, op->date);
+        if (r->deactivated_on == NULL) {
+            rc = RELAIS_ENOMEM;
+        }
     }
     if (rc == 0) {
-        st->created[op->h.ordinal - 1] = id;
-        rc = journal(st, r->scope_id, ki->name, id, "create");
+        r->id = st->next_id++;
+        rc = created_add(st, op->h.ordinal, r->id);
+    }
+    if (rc == 0) {
+        st->pending[st->n_pending++] = r;
+        rc = journal(st, r->scope_id, ki->name, r->id, "create");
+    }
+    if (rc == 0 && op->date) {
+        util_buf_reset(&st->data);
+        util_json_init_buf(&j, &st->data, false);
+        util_json_object_begin(&j);
+        util_json_kv_string(&j, "date", op->date);
+        util_json_object_end(&j);
+        rc = journal(st, r->scope_id, ki->name, r->id, "deactivate");
     }
     if (rc < 0) {
         relais_error_prefix("%s", op->label ? op->label : ki->name);
@@ -287,7 +416,7 @@ static int apply_ops(apply_state *st)
         util_arena_reset(st->arena);
         rc = plan_read_op(&op, st->p->ops, st->arena);
         if (rc == RELAIS_ENOTFOUND) {
-            return 0;
+            return flush(st);
         }
         if (rc < 0) {
             break;
@@ -304,6 +433,9 @@ static int apply_ops(apply_state *st)
         if (rc == 0 && st->data.failed) {
             rc = RELAIS_ENOMEM;
         }
+        if (rc == 0) {
+            rc = maybe_flush(st);
+        }
     }
     return rc;
 }
@@ -314,9 +446,11 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p)
     apply_state st = {.p = p, .s = s, .data = UTIL_BUF_INIT};
     int rc = util_arena_new(&st.arena, 64 * 1024);
     if (rc == 0) {
+        rc = util_arena_new(&st.batch, 256 * 1024);
+    }
+    if (rc == 0) {
         st.scope_ids = util_calloc(p->n_scopes ? p->n_scopes : 1, sizeof *st.scope_ids);
-        st.created = util_calloc(p->n_creates ? (size_t)p->n_creates : 1, sizeof *st.created);
-        if (st.scope_ids == NULL || st.created == NULL) {
+        if (st.scope_ids == NULL) {
             rc = RELAIS_ENOMEM;
         }
     }
@@ -336,6 +470,12 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p)
                                      "préparation : rien n'a été écrit, relancez la commande"));
             rc = RELAIS_ECONFLICT;
         }
+    }
+    if (rc == 0) {
+        rc = relais_store_defer_constraints(s);
+    }
+    if (rc == 0) {
+        rc = relais_store_entity_next_id(&st.next_id, s);
     }
     char started[21];
     util_now_iso(started);
@@ -361,6 +501,9 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p)
     }
     for (size_t i = 0; i < p->n_scopes && rc == 0; i++) {
         rc = apply_scope(&st, i);
+    }
+    if (rc == 0) {
+        rc = flush(&st); /* scopes' journal entries first */
     }
     if (rc == 0) {
         rc = apply_ops(&st);
@@ -389,7 +532,8 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p)
     util_buf_free(&sources);
     util_buf_free(&st.data);
     util_free(st.scope_ids);
-    util_free(st.created);
+    util_free(st.runs);
     util_arena_free(st.arena);
+    util_arena_free(st.batch);
     return rc;
 }

@@ -404,9 +404,14 @@ static bool value_present(const relais_kind_info *ki, const relais_record *r, si
     return ki->fields[f].type == RELAIS_FT_REF ? r->ref[f] != 0 : r->text[f] != NULL;
 }
 
-int relais_plan_create(int64_t *ref, relais_plan *p, const relais_record *r)
+static int create(int64_t *ref, relais_plan *p, const relais_record *r, const char *inactive_on)
 {
     const relais_kind_info *ki = relais_kind_get(r->kind);
+    util_date check;
+    if (inactive_on && !util_date_parse(inactive_on, strlen(inactive_on), &check)) {
+        relais_error_set(_("date de désactivation invalide : %s"), inactive_on);
+        return RELAIS_EINVALID;
+    }
     if (ki == NULL) {
         return RELAIS_EINVALID;
     }
@@ -425,12 +430,24 @@ int relais_plan_create(int64_t *ref, relais_plan *p, const relais_record *r)
     for (size_t f = 0; f < ki->n_fields; f++) {
         n_values += value_present(ki, r, f);
     }
+    /* A record created inactive (a student who already left) carries its deactivation date. */
+    const char *date = NULL;
+    char iso[11];
+    if (inactive_on) {
+        util_date d;
+        if (!util_date_parse(inactive_on, strlen(inactive_on), &d)) {
+            relais_error_set(_("date de désactivation invalide : %s"), inactive_on);
+            return RELAIS_EINVALID;
+        }
+        util_date_iso(&d, iso);
+        date = iso;
+    }
     int64_t ordinal = ++p->n_creates;
     util_arena_reset(p->scratch);
     const char *label = relais_record_label(r, p->scratch);
     relais_record probe = *r;
     probe.id = 0;
-    rc = put_header(p, RELAIS_OP_CREATE, &probe, n_values, ordinal, label, NULL);
+    rc = put_header(p, RELAIS_OP_CREATE, &probe, n_values, ordinal, label, date);
     for (size_t f = 0; f < ki->n_fields && rc == 0; f++) {
         if (value_present(ki, r, f)) {
             rc = put_value(p, ki, f, NULL, r);
@@ -444,8 +461,23 @@ int relais_plan_create(int64_t *ref, relais_plan *p, const relais_record *r)
     return 0;
 }
 
-int relais_plan_update(bool *changed, relais_plan *p, const relais_record *old,
-                       const relais_record *incoming, unsigned groups)
+int relais_plan_create(int64_t *ref, relais_plan *p, const relais_record *r)
+{
+    return create(ref, p, r, NULL);
+}
+
+int relais_plan_create_inactive(int64_t *ref, relais_plan *p, const relais_record *r,
+                                const char *date)
+{
+    if (date == NULL) {
+        relais_error_set(_("date de désactivation invalide : %s"), "(aucune)");
+        return RELAIS_EINVALID;
+    }
+    return create(ref, p, r, date);
+}
+
+static int update(bool *changed, relais_plan *p, const relais_record *old,
+                  const relais_record *incoming, unsigned groups, const char *inactive_on)
 {
     if (changed) {
         *changed = false;
@@ -462,30 +494,75 @@ int relais_plan_update(bool *changed, relais_plan *p, const relais_record *old,
             n_values++;
         }
     }
-    bool restore = !old->is_active;
-    relais_count c = restore ? RELAIS_COUNT_RESTORED
-                             : n_values ? RELAIS_COUNT_UPDATED : RELAIS_COUNT_UNCHANGED;
+    /*
+     * inactive_on: the record must end inactive. A stored inactive record is then
+     * only updated (not restored); an active one is updated and deactivated.
+     */
+    bool stay_inactive = inactive_on != NULL;
+    bool restore = !old->is_active && !stay_inactive;
+    bool deactivate = old->is_active && stay_inactive;
+    relais_count c = restore      ? RELAIS_COUNT_RESTORED
+                     : deactivate ? RELAIS_COUNT_DEACTIVATED
+                     : n_values   ? RELAIS_COUNT_UPDATED
+                                  : RELAIS_COUNT_UNCHANGED;
+    if (deactivate) {
+        util_date d;
+        if (!util_date_parse(inactive_on, strlen(inactive_on), &d)) {
+            relais_error_set(_("date de désactivation invalide : %s"), inactive_on);
+            return RELAIS_EINVALID;
+        }
+    }
     int rc = bump(p, old->scope_id, old->kind, c, 1);
-    if (rc < 0 || (!restore && n_values == 0)) {
+    if (rc < 0 || (!restore && n_values == 0 && !deactivate)) {
         return rc;
     }
-    util_arena_reset(p->scratch);
-    const char *label = relais_record_label(old, p->scratch);
-    rc = put_header(p, restore ? RELAIS_OP_RESTORE : RELAIS_OP_UPDATE, old, n_values, 0, label,
-                    old->deactivated_on);
-    for (size_t f = 0; f < ki->n_fields && rc == 0; f++) {
-        if ((ki->fields[f].group & groups) && ki->fields[f].group != RELAIS_FG_KEY &&
-            !relais_record_field_equal(old, incoming, f)) {
-            rc = put_value(p, ki, f, old, incoming);
+    if (restore || n_values > 0) {
+        util_arena_reset(p->scratch);
+        const char *label = relais_record_label(old, p->scratch);
+        rc = put_header(p, restore ? RELAIS_OP_RESTORE : RELAIS_OP_UPDATE, old, n_values, 0,
+                        label, old->deactivated_on);
+        for (size_t f = 0; f < ki->n_fields && rc == 0; f++) {
+            if ((ki->fields[f].group & groups) && ki->fields[f].group != RELAIS_FG_KEY &&
+                !relais_record_field_equal(old, incoming, f)) {
+                rc = put_value(p, ki, f, old, incoming);
+            }
+        }
+        if (rc == 0) {
+            p->n_changes++;
         }
     }
-    if (rc == 0) {
-        p->n_changes++;
-        if (changed) {
-            *changed = true;
+    if (rc == 0 && deactivate) {
+        util_date d;
+        char iso[11];
+        util_date_parse(inactive_on, strlen(inactive_on), &d);
+        util_date_iso(&d, iso);
+        util_arena_reset(p->scratch);
+        rc = put_header(p, RELAIS_OP_DEACTIVATE, old, 0, 0, relais_record_label(old, p->scratch),
+                        iso);
+        if (rc == 0) {
+            p->n_changes++;
         }
+    }
+    if (rc == 0 && changed) {
+        *changed = true;
     }
     return rc;
+}
+
+int relais_plan_update(bool *changed, relais_plan *p, const relais_record *old,
+                       const relais_record *incoming, unsigned groups)
+{
+    return update(changed, p, old, incoming, groups, NULL);
+}
+
+int relais_plan_update_inactive(bool *changed, relais_plan *p, const relais_record *old,
+                                const relais_record *incoming, unsigned groups, const char *date)
+{
+    if (date == NULL) {
+        relais_error_set(_("date de désactivation invalide : %s"), "(aucune)");
+        return RELAIS_EINVALID;
+    }
+    return update(changed, p, old, incoming, groups, date);
 }
 
 int relais_plan_deactivate(relais_plan *p, const relais_record *old, const char *date)

@@ -34,12 +34,24 @@ typedef struct store_driver {
     int (*rollback)(store_db *db);
     int (*schema_version)(store_db *db, int *version);
     int (*set_schema_version)(store_db *db, int version);
+    /* Foreign keys checked at commit for the current transaction. */
+    int (*defer_constraints)(store_db *db);
+    /* Inside a write transaction: the id the next entity row would get. */
+    int (*next_entity_id)(store_db *db, int64_t *next);
     /* Does the database hold no table at all? */
     int (*is_empty)(store_db *db, bool *empty);
     /* Does `table` have column `column`? */
     int (*has_column)(store_db *db, const char *table, const char *column, bool *has);
 
     int (*prepare)(store_stmt **out, store_db *db, const char *sql);
+    /*
+     * An INSERT whose generated key (`key_column`) step_insert returns; the SQL
+     * has no RETURNING clause (SQLite reads the last rowid, PostgreSQL adds
+     * RETURNING key_column).
+     */
+    int (*prepare_insert)(store_stmt **out, store_db *db, const char *sql, const char *key_column);
+    /* Run an insert prepared by prepare_insert: 0 and *key, or < 0. */
+    int (*step_insert)(store_stmt *st, int64_t *key);
     void (*finalize)(store_stmt *st);
     /* Bind parameter idx (1-based). A NULL text binds SQL NULL. */
     int (*bind_text)(store_stmt *st, int idx, const char *text, size_t len);

@@ -48,8 +48,15 @@ typedef struct kind_statements {
     store_stmt *find;
     store_stmt *get;
     store_stmt *insert;
-    store_stmt **set_field; /* one per field, prepared on first use */
+    store_stmt *insert_many; /* BATCH rows with their ids (relais_store_record_insert_many) */
+    size_t batch;            /* rows per insert_many */
+    store_stmt **set_field;  /* one per field, prepared on first use */
 } kind_statements;
+
+/* Rows per multi-row INSERT: one statement per batch costs far less than one per row. */
+#define ENTITY_BATCH 64
+#define CHANGE_BATCH 64
+#define MAX_BATCH_PARAMS 30000
 
 struct relais_store {
     const store_driver *drv;
@@ -66,6 +73,8 @@ struct relais_store {
         store_stmt *st;
     } cached[STORE_CACHED_MAX];
     size_t n_cached;
+    store_stmt *entity_many, *entity_one; /* entity rows with explicit ids */
+    store_stmt *change_many;
 };
 
 static const char *const fixed_sql[ST_COUNT_] = {
@@ -74,7 +83,7 @@ static const char *const fixed_sql[ST_COUNT_] = {
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [ST_ETAB_FIND] = "SELECT " STORE_ETAB_COLUMNS " FROM establishment WHERE uai = ?",
     [ST_ETAB_INSERT] = "INSERT INTO establishment (uai, name, type, sector, created_at) "
-                       "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                       "VALUES (?, ?, ?, ?, ?)",
     [ST_ETAB_UPDATE] = "UPDATE establishment SET name = ?, type = ?, sector = ? WHERE id = ?",
     [ST_SCOPE_FIND] = "SELECT s.id, s.establishment_id, e.uai, s.year, s.student_start, "
                       "s.student_end, s.staff_start, s.staff_end FROM scope s "
@@ -83,18 +92,18 @@ static const char *const fixed_sql[ST_COUNT_] = {
     [ST_SCOPE_GET] = "SELECT s.id, s.establishment_id, e.uai, s.year, s.student_start, "
                      "s.student_end, s.staff_start, s.staff_end FROM scope s "
                      "JOIN establishment e ON e.id = s.establishment_id WHERE s.id = ?",
-    [ST_SCOPE_INSERT] = "INSERT INTO scope (establishment_id, year) VALUES (?, ?) RETURNING id",
+    [ST_SCOPE_INSERT] = "INSERT INTO scope (establishment_id, year) VALUES (?, ?)",
     [ST_SCOPE_CALENDAR] = "UPDATE scope SET student_start = ?, student_end = ?, "
                           "staff_start = ?, staff_end = ? WHERE id = ?",
     [ST_ENTITY_INSERT] = "INSERT INTO entity (kind, scope_id, is_active, created_run, "
-                         "updated_run, last_seen_run) VALUES (?, ?, 1, ?, ?, ?) RETURNING id",
+                         "updated_run, last_seen_run) VALUES (?, ?, 1, ?, ?, ?)",
     [ST_ENTITY_KIND] = "SELECT kind FROM entity WHERE id = ?",
     [ST_ENTITY_ACTIVE] = "UPDATE entity SET is_active = ?, deactivated_on = ?, updated_run = ?, "
                          "last_seen_run = COALESCE(?, last_seen_run) WHERE id = ?",
     [ST_ENTITY_TOUCH] = "UPDATE entity SET last_seen_run = ? WHERE id = ?",
     [ST_ENTITY_UPDATED] = "UPDATE entity SET updated_run = ?, last_seen_run = ? WHERE id = ?",
     [ST_RUN_INSERT] = "INSERT INTO run (command, status, started_at, sources) "
-                      "VALUES (?, ?, ?, ?) RETURNING id",
+                      "VALUES (?, ?, ?, ?)",
     [ST_RUN_FINISH] = "UPDATE run SET status = ?, summary = ?, finished_at = ? WHERE id = ?",
     [ST_RUN_GET] = "SELECT " STORE_RUN_COLUMNS " FROM run r WHERE r.id = ?",
     [ST_RUN_LAST] = "SELECT " STORE_RUN_COLUMNS " FROM run r ORDER BY r.id DESC LIMIT 1",
@@ -104,8 +113,18 @@ static const char *const fixed_sql[ST_COUNT_] = {
     [ST_RUN_SCOPE_ADD] = "INSERT INTO run_scope (run_id, scope_id, summary) VALUES (?, ?, ?) "
                          "ON CONFLICT (run_id, scope_id) DO UPDATE SET summary = excluded.summary",
     [ST_CHANGE_APPEND] = "INSERT INTO change (run_id, scope_id, kind, entity_id, op, data) "
-                         "VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+                         "VALUES (?, ?, ?, ?, ?, ?)",
     [ST_CHANGE_LAST] = "SELECT COALESCE(MAX(seq), 0) FROM change",
+};
+
+/*
+ * Inserts whose new key is wanted: the driver returns it (SQLite: the last
+ * rowid, cheaper than RETURNING, which makes SQLite materialise a result
+ * table for every row; PostgreSQL: RETURNING <column>).
+ */
+static const char *const insert_key[ST_COUNT_] = {
+    [ST_ETAB_INSERT] = "id",   [ST_SCOPE_INSERT] = "id",     [ST_ENTITY_INSERT] = "id",
+    [ST_RUN_INSERT] = "id",    [ST_CHANGE_APPEND] = "seq",
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -113,7 +132,10 @@ static const char *const fixed_sql[ST_COUNT_] = {
 static int stmt(store_stmt **out, relais_store *s, int which)
 {
     if (s->st[which] == NULL) {
-        int rc = s->drv->prepare(&s->st[which], s->db, fixed_sql[which]);
+        int rc = insert_key[which]
+                     ? s->drv->prepare_insert(&s->st[which], s->db, fixed_sql[which],
+                                              insert_key[which])
+                     : s->drv->prepare(&s->st[which], s->db, fixed_sql[which]);
         if (rc < 0) {
             return rc;
         }
@@ -147,17 +169,10 @@ static int run_done(relais_store *s, store_stmt *st)
     return rc < 0 ? rc : 0;
 }
 
-/* Run a statement returning one integer (e.g. RETURNING id), then reset it. */
+/* Run an insert prepared with prepare_insert, giving its new key, then reset it. */
 static int run_returning(int64_t *out, relais_store *s, store_stmt *st)
 {
-    int rc = s->drv->step(st);
-    if (rc == 1) {
-        *out = s->drv->column_int64(st, 0);
-        rc = 0;
-    } else if (rc == 0) {
-        relais_error_set("%s", _("l'insertion n'a renvoyé aucun identifiant"));
-        rc = RELAIS_EDB;
-    }
+    int rc = s->drv->step_insert(st, out);
     s->drv->reset(st);
     return rc;
 }
@@ -363,6 +378,7 @@ void relais_store_close(relais_store *s)
         s->drv->finalize(ks->find);
         s->drv->finalize(ks->get);
         s->drv->finalize(ks->insert);
+        s->drv->finalize(ks->insert_many);
         if (ks->set_field) {
             const relais_kind_info *ki = relais_kind_get((relais_kind)k);
             for (size_t f = 0; f < ki->n_fields; f++) {
@@ -371,6 +387,9 @@ void relais_store_close(relais_store *s)
             util_free(ks->set_field);
         }
     }
+    s->drv->finalize(s->entity_many);
+    s->drv->finalize(s->entity_one);
+    s->drv->finalize(s->change_many);
     if (s->db) {
         s->drv->close(s->db);
     }
@@ -1129,6 +1148,236 @@ int relais_store_record_touch(relais_store *s, int64_t id, int64_t run_id)
     bind_opt_id(s, st, 1, run_id);
     s->drv->bind_int64(st, 2, id);
     return run_done(s, st);
+}
+
+/* ------------------------------------------------------- batched writes */
+
+int relais_store_defer_constraints(relais_store *s)
+{
+    return s->drv->defer_constraints(s->db);
+}
+
+int relais_store_entity_next_id(int64_t *next, relais_store *s)
+{
+    return s->drv->next_entity_id(s->db, next);
+}
+
+/* "INSERT INTO t (cols) VALUES (?, …), (?, …)…" with `rows` groups of `per_row` "?". */
+static int prepare_rows(store_stmt **out, relais_store *s, const char *head, const char *row,
+                        size_t rows)
+{
+    util_buf b = UTIL_BUF_INIT;
+    util_buf_puts(&b, head);
+    for (size_t i = 0; i < rows; i++) {
+        util_buf_puts(&b, i ? ", " : " VALUES ");
+        util_buf_puts(&b, row);
+    }
+    return store_prepare_built(out, s, &b);
+}
+
+static const char entity_head[] = "INSERT INTO entity (id, kind, scope_id, is_active, "
+                                  "deactivated_on, created_run, updated_run, last_seen_run)";
+static const char entity_row[] = "(?, ?, ?, ?, ?, ?, ?, ?)";
+
+static void bind_entity(relais_store *s, store_stmt *st, int base, const relais_record *r,
+                        int64_t run_id)
+{
+    const relais_kind_info *ki = relais_kind_get(r->kind);
+    s->drv->bind_int64(st, base + 1, r->id);
+    bind_str(s, st, base + 2, ki->name);
+    s->drv->bind_int64(st, base + 3, r->scope_id);
+    s->drv->bind_int64(st, base + 4, r->is_active ? 1 : 0);
+    bind_str(s, st, base + 5, r->is_active ? NULL : r->deactivated_on);
+    bind_opt_id(s, st, base + 6, run_id);
+    bind_opt_id(s, st, base + 7, run_id);
+    bind_opt_id(s, st, base + 8, run_id);
+}
+
+static int check_insertable(const relais_record *r)
+{
+    const relais_kind_info *ki = relais_kind_get(r->kind);
+    if (r->id <= 0) {
+        relais_error_set(_("%s : identifiant à attribuer absent"), ki->name);
+        return RELAIS_EINVALID;
+    }
+    for (size_t i = 0; i < ki->n_key; i++) {
+        const relais_field *f = &ki->fields[ki->key[i]];
+        if (f->type != RELAIS_FT_REF && util_str_empty(r->text[ki->key[i]])) {
+            relais_error_set(_("%s : la clé %s est vide"), ki->name, f->name);
+            return RELAIS_EINVALID;
+        }
+        if (f->type == RELAIS_FT_REF && r->ref[ki->key[i]] < 0) {
+            relais_error_set(_("%s : référence %s non résolue"), ki->name, f->name);
+            return RELAIS_EINVALID;
+        }
+    }
+    return 0;
+}
+
+static int insert_entities(relais_store *s, const relais_record *const *recs, size_t n,
+                           int64_t run_id)
+{
+    int rc = 0;
+    size_t i = 0;
+    if (n >= ENTITY_BATCH && s->entity_many == NULL) {
+        rc = prepare_rows(&s->entity_many, s, entity_head, entity_row, ENTITY_BATCH);
+    }
+    for (; rc == 0 && n - i >= ENTITY_BATCH; i += ENTITY_BATCH) {
+        for (size_t k = 0; k < ENTITY_BATCH; k++) {
+            bind_entity(s, s->entity_many, (int)k * 8, recs[i + k], run_id);
+        }
+        rc = run_done(s, s->entity_many);
+    }
+    if (rc == 0 && i < n && s->entity_one == NULL) {
+        rc = prepare_rows(&s->entity_one, s, entity_head, entity_row, 1);
+    }
+    for (; rc == 0 && i < n; i++) {
+        bind_entity(s, s->entity_one, 0, recs[i], run_id);
+        rc = run_done(s, s->entity_one);
+    }
+    if (rc == RELAIS_ECONFLICT) {
+        relais_error_prefix("%s", _("identifiant d'entité déjà pris"));
+    }
+    return rc;
+}
+
+static void bind_kind_row(relais_store *s, store_stmt *st, int base, const relais_kind_info *ki,
+                          const relais_record *r)
+{
+    s->drv->bind_int64(st, base + 1, r->id);
+    s->drv->bind_int64(st, base + 2, r->scope_id);
+    for (size_t f = 0; f < ki->n_fields; f++) {
+        bind_field(s, st, base + (int)f + 3, &ki->fields[f], r->text[f], r->ref[f]);
+    }
+}
+
+static int kind_insert_stmt(store_stmt **out, relais_store *s, const relais_kind_info *ki,
+                            size_t rows)
+{
+    util_buf head = UTIL_BUF_INIT, row = UTIL_BUF_INIT;
+    util_buf_printf(&head, "INSERT INTO %s (id, scope_id", ki->table);
+    util_buf_puts(&row, "(?, ?");
+    for (size_t f = 0; f < ki->n_fields; f++) {
+        util_buf_printf(&head, ", %s", ki->fields[f].name);
+        util_buf_puts(&row, ", ?");
+    }
+    util_buf_puts(&head, ")");
+    util_buf_puts(&row, ")");
+    int rc = head.failed || row.failed
+                 ? RELAIS_ENOMEM
+                 : prepare_rows(out, s, util_buf_cstr(&head), util_buf_cstr(&row), rows);
+    util_buf_free(&head);
+    util_buf_free(&row);
+    return rc;
+}
+
+/* The kind rows of n records of one kind. */
+static int insert_kind_rows(relais_store *s, const relais_kind_info *ki,
+                            const relais_record *const *recs, size_t n)
+{
+    kind_statements *ks = &s->kinds[ki->kind];
+    if (ks->batch == 0) {
+        ks->batch = UTIL_MIN((size_t)64, MAX_BATCH_PARAMS / (ki->n_fields + 2));
+    }
+    int rc = 0;
+    size_t i = 0;
+    if (n >= ks->batch && ks->insert_many == NULL) {
+        rc = kind_insert_stmt(&ks->insert_many, s, ki, ks->batch);
+    }
+    size_t one_by_one = 0; /* rows of a failed batch, retried alone to name the culprit */
+    for (; rc == 0 && n - i >= ks->batch; i += ks->batch) {
+        for (size_t k = 0; k < ks->batch; k++) {
+            bind_kind_row(s, ks->insert_many, (int)(k * (ki->n_fields + 2)), ki, recs[i + k]);
+        }
+        rc = run_done(s, ks->insert_many);
+        if (rc == RELAIS_ECONFLICT) {
+            rc = 0; /* the statement was rolled back alone */
+            one_by_one = ks->batch;
+            break;
+        }
+    }
+    if (rc == 0 && i < n && ks->insert == NULL) {
+        rc = kind_insert_stmt(&ks->insert, s, ki, 1);
+    }
+    for (; rc == 0 && i < n; i++) {
+        bind_kind_row(s, ks->insert, 0, ki, recs[i]);
+        rc = run_done(s, ks->insert);
+        if (rc == RELAIS_ECONFLICT) {
+            util_arena *a = NULL;
+            const char *label = NULL;
+            if (util_arena_new(&a, 1024) == 0) {
+                label = relais_record_label(recs[i], a);
+            }
+            relais_error_prefix(_("%s en double"), label ? label : ki->name);
+            util_arena_free(a);
+        }
+        if (one_by_one > 0 && --one_by_one == 0 && rc == 0 && n - (i + 1) >= ks->batch) {
+            return insert_kind_rows(s, ki, recs + i + 1, n - (i + 1));
+        }
+    }
+    return rc;
+}
+
+int relais_store_record_insert_many(relais_store *s, const relais_record *const *recs, size_t n,
+                                    int64_t run_id)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = check_insertable(recs[i]);
+    }
+    if (rc == 0) {
+        rc = insert_entities(s, recs, n, run_id);
+    }
+    /* Kind rows, kind by kind, each in the given order. */
+    const relais_record **by_kind = rc == 0 ? util_malloc(n * sizeof *by_kind) : NULL;
+    if (rc == 0 && by_kind == NULL && n > 0) {
+        rc = RELAIS_ENOMEM;
+    }
+    size_t at = 0;
+    for (int k = 0; k < RELAIS_KIND_COUNT && rc == 0; k++) {
+        size_t start = at;
+        for (size_t i = 0; i < n; i++) {
+            if (recs[i]->kind == (relais_kind)k) {
+                by_kind[at++] = recs[i];
+            }
+        }
+        if (at > start) {
+            rc = insert_kind_rows(s, relais_kind_get((relais_kind)k), by_kind + start,
+                                  at - start);
+        }
+    }
+    util_free(by_kind);
+    return rc;
+}
+
+static void bind_change(relais_store *s, store_stmt *st, int base, const relais_change *c)
+{
+    s->drv->bind_int64(st, base + 1, c->run_id);
+    bind_opt_id(s, st, base + 2, c->scope_id);
+    bind_str(s, st, base + 3, c->kind);
+    s->drv->bind_int64(st, base + 4, c->entity_id);
+    bind_str(s, st, base + 5, c->op);
+    bind_str(s, st, base + 6, c->data);
+}
+
+int relais_store_change_append_many(relais_store *s, const relais_change *c, size_t n)
+{
+    static const char head[] = "INSERT INTO change (run_id, scope_id, kind, entity_id, op, data)";
+    int rc = 0;
+    size_t i = 0;
+    if (n >= CHANGE_BATCH && s->change_many == NULL) {
+        rc = prepare_rows(&s->change_many, s, head, "(?, ?, ?, ?, ?, ?)", CHANGE_BATCH);
+    }
+    for (; rc == 0 && n - i >= CHANGE_BATCH; i += CHANGE_BATCH) {
+        for (size_t k = 0; k < CHANGE_BATCH; k++) {
+            bind_change(s, s->change_many, (int)k * 6, &c[i + k]);
+        }
+        rc = run_done(s, s->change_many);
+    }
+    for (; rc == 0 && i < n; i++) {
+        rc = relais_store_change_append(NULL, s, &c[i]);
+    }
+    return rc;
 }
 
 /* -------------------------------------------------------------- journal */

@@ -130,6 +130,27 @@ static int sq_rollback(store_db *db)
     return sq_exec(db, "ROLLBACK");
 }
 
+static int sq_defer_constraints(store_db *db)
+{
+    return sq_exec(db, "PRAGMA defer_foreign_keys = ON");
+}
+
+/* AUTOINCREMENT: the next id is above both the largest id ever given and the largest present. */
+static int sq_next_entity_id(store_db *db, int64_t *next)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->db,
+                           "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+                           "'entity'), 0), COALESCE((SELECT MAX(id) FROM entity), 0)) + 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return db_error(db, "next entity id");
+    }
+    int rc = sqlite3_step(st);
+    *next = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_error(db, "next entity id");
+}
+
 static int sq_schema_version(store_db *db, int *version)
 {
     sqlite3_stmt *st;
@@ -195,6 +216,25 @@ static int sq_prepare(store_stmt **out, store_db *db, const char *sql)
     return 0;
 }
 
+static int sq_prepare_insert(store_stmt **out, store_db *db, const char *sql,
+                             const char *key_column)
+{
+    (void)key_column; /* the rowid is the key of every such table */
+    return sq_prepare(out, db, sql);
+}
+
+static int sq_step(store_stmt *s);
+
+static int sq_step_insert(store_stmt *s, int64_t *key)
+{
+    int rc = sq_step(s);
+    if (rc < 0) {
+        return rc;
+    }
+    *key = sqlite3_last_insert_rowid(s->db->db);
+    return 0;
+}
+
 static void sq_finalize(store_stmt *s)
 {
     if (s) {
@@ -213,7 +253,8 @@ static int sq_bind_text(store_stmt *s, int idx, const char *text, size_t len)
     if (text == NULL) {
         return bind_result(s, sqlite3_bind_null(s->st, idx));
     }
-    return bind_result(s, sqlite3_bind_text(s->st, idx, text, (int)len, SQLITE_TRANSIENT));
+    /* The store steps and resets every statement before the bound text goes away. */
+    return bind_result(s, sqlite3_bind_text(s->st, idx, text, (int)len, SQLITE_STATIC));
 }
 
 static int sq_bind_int64(store_stmt *s, int idx, int64_t value)
@@ -295,9 +336,13 @@ const store_driver store_sqlite_driver = {
     .rollback = sq_rollback,
     .schema_version = sq_schema_version,
     .set_schema_version = sq_set_schema_version,
+    .defer_constraints = sq_defer_constraints,
+    .next_entity_id = sq_next_entity_id,
     .is_empty = sq_is_empty,
     .has_column = sq_has_column,
     .prepare = sq_prepare,
+    .prepare_insert = sq_prepare_insert,
+    .step_insert = sq_step_insert,
     .finalize = sq_finalize,
     .bind_text = sq_bind_text,
     .bind_int64 = sq_bind_int64,
