@@ -146,10 +146,11 @@ typedef enum relais_kind {
     X(CODE_MODALITE_ELECT, "code_modalite_elect", TEXT, KEY, NONE)                               \
     X(HORAIRE, "horaire", DECIMAL, DATA, NONE)
 
+/* The same subject may be offered at several ranks of one MEF (real Nomenclature, 2019). */
 #define RELAIS_FIELDS_MANDATORY_OPTION(X)                                                        \
     X(CODE_MEF, "code_mef", TEXT, KEY, NONE)                                                     \
     X(CODE_MATIERE, "code_matiere", TEXT, KEY, NONE)                                             \
-    X(RANG_OPTION, "rang_option", INT, DATA, NONE)
+    X(RANG_OPTION, "rang_option", INT, KEY, NONE)
 
 #define RELAIS_FIELDS_DIVISION(X)                                                                \
     X(CODE, "code", TEXT, KEY, NONE)                                                             \
