@@ -30,6 +30,10 @@ if has_command gen; then
     step "Génération d'un établissement fictif (relais gen)"
     "$RELAIS" gen --out "$DEMO/data" --seed 42 --establishments 1 --students 600 --year "$year" \
         --partner agate --noise medium
+    step "Import des exports SIECLE de l'établissement (relais import siecle)"
+    "$RELAIS" import siecle "$DEMO/data"
+    step "Réimport des mêmes fichiers : rien ne change"
+    "$RELAIS" import siecle "$DEMO/data" | sed -n '1,2p'
 fi
 
 # Status 1 = the run completed and its report lists data errors: part of the demo.

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 extern const cli_command cli_cmd_init;
+extern const cli_command cli_cmd_import_siecle;
 extern const cli_command cli_cmd_status;
 extern const cli_command cli_cmd_check;
 extern const cli_command cli_cmd_export;
@@ -48,6 +49,7 @@ extern const cli_command cli_cmd_duplicates;
 
 const cli_command *const cli_commands[] = {
     &cli_cmd_init,
+    &cli_cmd_import_siecle,
     &cli_cmd_status,
     &cli_cmd_import_sts,
     &cli_cmd_import_timetable,
