@@ -37,7 +37,6 @@ typedef struct apply_state {
     int64_t *scope_ids; /* per plan scope */
     id_run *runs;       /* sorted by ordinal */
     size_t n_runs, cap_runs;
-    util_arena *arena; /* one operation */
     util_buf data;
     int64_t next_id;
     util_arena *batch; /* what the pending rows point to */
@@ -301,11 +300,8 @@ static int apply_create(apply_state *st, const plan_op *op, const relais_kind_in
         const plan_value *v = &op->values[i];
         if (v->is_ref) {
             rc = resolve_ref(&r->ref[v->field], st, v->new_ref);
-        } else if (v->new_text) {
-            r->text[v->field] = util_arena_strdup(st->batch, v->new_text);
-            if (r->text[v->field] == NULL) {
-                rc = RELAIS_ENOMEM;
-            }
+        } else {
+            r->text[v->field] = v->new_text; /* read into the batch arena */
         }
         util_json_key(&j, ki->fields[v->field].name);
         json_value(&j, v, 0, r->ref[v->field], false);
@@ -314,10 +310,7 @@ static int apply_create(apply_state *st, const plan_op *op, const relais_kind_in
     /* Created inactive (plan.c: the op carries the deactivation date). */
     if (rc == 0 && op->date) {
         r->is_active = false;
-        r->deactivated_on = util_arena_strdup(st->batch, op->date);
-        if (r->deactivated_on == NULL) {
-            rc = RELAIS_ENOMEM;
-        }
+        r->deactivated_on = op->date;
     }
     if (rc == 0) {
         r->id = st->next_id++;
@@ -413,8 +406,11 @@ static int apply_ops(apply_state *st)
     int rc = util_spool_rewind(st->p->ops);
     while (rc == 0) {
         plan_op op;
-        util_arena_reset(st->arena);
-        rc = plan_read_op(&op, st->p->ops, st->arena);
+        /* Read into the batch arena: a creation's values stay there until its batch is written. */
+        if (st->n_pending == 0 && st->n_changes == 0) {
+            util_arena_reset(st->batch);
+        }
+        rc = plan_read_op(&op, st->p->ops, st->batch);
         if (rc == RELAIS_ENOTFOUND) {
             return flush(st);
         }
@@ -444,10 +440,7 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p)
 {
     relais_store *s = p->store;
     apply_state st = {.p = p, .s = s, .data = UTIL_BUF_INIT};
-    int rc = util_arena_new(&st.arena, 64 * 1024);
-    if (rc == 0) {
-        rc = util_arena_new(&st.batch, 256 * 1024);
-    }
+    int rc = util_arena_new(&st.batch, 256 * 1024);
     if (rc == 0) {
         st.scope_ids = util_calloc(p->n_scopes ? p->n_scopes : 1, sizeof *st.scope_ids);
         if (st.scope_ids == NULL) {
@@ -533,7 +526,6 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p)
     util_buf_free(&st.data);
     util_free(st.scope_ids);
     util_free(st.runs);
-    util_arena_free(st.arena);
     util_arena_free(st.batch);
     return rc;
 }

@@ -111,6 +111,16 @@ void util_json_escape(util_buf *b, const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        /* A run of plain ASCII is copied at once (journals write millions of values). */
+        size_t run = i;
+        while (run < len && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\') {
+            run++;
+        }
+        if (run > i) {
+            util_buf_append(b, s + i, run - i);
+            i = run;
+            continue;
+        }
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             util_buf_putc(b, '\\');
@@ -145,10 +155,14 @@ void util_json_escape(util_buf *b, const char *s, size_t len)
 void util_json_key(util_json *j, const char *key)
 {
     before_value(j);
-    util_buf tmp = UTIL_BUF_INIT;
-    util_json_escape(&tmp, key, strlen(key));
-    emit(j, tmp.data, tmp.len);
-    util_buf_free(&tmp);
+    if (j->buf) {
+        util_json_escape(j->buf, key, strlen(key));
+    } else {
+        util_buf tmp = UTIL_BUF_INIT;
+        util_json_escape(&tmp, key, strlen(key));
+        emit(j, tmp.data, tmp.len);
+        util_buf_free(&tmp);
+    }
     emit(j, j->pretty ? ": " : ":", j->pretty ? 2 : 1);
     j->after_key = true;
 }
