@@ -59,6 +59,54 @@ expect_status 0 "$R" --db nom.db import siecle --json "$SAMPLES/Nomenclature_075
 [ "$(sqlite3 nom.db "SELECT libelle_long FROM nomenclature WHERE list = 'code_regime' AND code = '2'")" != "" ] ||
     fail "liste des régimes absente"
 
+# ------------------ Communs, Etablissements, Geographique: reference data
+rm -f ref.db
+expect_status 0 "$R" --db ref.db init --year 2024
+bee BEE_COMMUN communs.xml <<'EOF'
+    <UAJ>
+      <ETAB_UAJ_ID>0999999Z</ETAB_UAJ_ID>
+      <DENOM_PRINC>COLLEGE</DENOM_PRINC>
+      <DENOM_COMPL>DE DEMONSTRATION</DENOM_COMPL>
+      <LIGNE1_ADRESSE>1 RUE DE L'EXEMPLE</LIGNE1_ADRESSE>
+      <CODE_TYPE_ETAB>340</CODE_TYPE_ETAB>
+      <SECTEUR_CODE>PU</SECTEUR_CODE>
+    </UAJ>
+    <ANNEE_SCOLAIRE>
+      <DATE_DEBUT_ELEVE>02/09/2024</DATE_DEBUT_ELEVE>
+      <DATE_FIN_ELEVE>05/07/2025</DATE_FIN_ELEVE>
+      <DATE_DEBUT_ENSEIGNANT>30/08/2024</DATE_DEBUT_ENSEIGNANT>
+      <DATE_FIN_ENSEIGNANT>04/07/2025</DATE_FIN_ENSEIGNANT>
+    </ANNEE_SCOLAIRE>
+    <ANNEE_SCOLAIRE_AD/>
+    <PERIODES>
+      <PERIODE><CODE_PERIODE>T1</CODE_PERIODE><DATE_DEBUT>02/09/2024</DATE_DEBUT><DATE_FIN>30/11/2024</DATE_FIN><LL_PERIODE>1er trimestre</LL_PERIODE></PERIODE>
+    </PERIODES>
+    <CALENDRIER_FERMETURE><LC_MOTIF>VAC</LC_MOTIF><LL_MOTIF>Vacances</LL_MOTIF><DATE_DEBUT>19/10/2024</DATE_DEBUT><DATE_FIN>04/11/2024</DATE_FIN></CALENDRIER_FERMETURE>
+EOF
+bee BEE_ETABLISSEMENTS etabs.xml <<'EOF'
+    <ETABLISSEMENTS>
+      <ETABLISSEMENT><CODE_ACADEMIE>01</CODE_ACADEMIE><CODE_RNE>0999998Y</CODE_RNE><SIGLE>CLG</SIGLE><DENOM_PRINC>COLLEGE</DENOM_PRINC><DATE_OUVERTURE>01/09/1970</DATE_OUVERTURE></ETABLISSEMENT>
+    </ETABLISSEMENTS>
+EOF
+bee BEE_GEOGRAPHIQUE geo.xml <<'EOF'
+    <PAYS>
+      <PAYS CODE_PAYS="100"><LIBELLE_COURT>FRANCE</LIBELLE_COURT><LIBELLE_LONG>FRANCE</LIBELLE_LONG></PAYS>
+    </PAYS>
+    <COMMUNES>
+      <COMMUNE><CODE_COMMUNE_INSEE>2A004</CODE_COMMUNE_INSEE><LIBELLE_LONG>AJACCIO</LIBELLE_LONG><CODE_DEPARTEMENT>02A</CODE_DEPARTEMENT></COMMUNE>
+    </COMMUNES>
+EOF
+expect_status 0 "$R" --db ref.db import siecle --json communs.xml etabs.xml geo.xml
+[ "$(json "$WORK/.out" "d['scopes'][0]['creates_establishment']")" = true ] || fail "établissement non créé"
+[ "$(sqlite3 ref.db "SELECT name || '|' || type || '|' || sector FROM establishment")" = "COLLEGE DE DEMONSTRATION|340|PU" ] ||
+    fail "identité de l'établissement (Communs) non reprise"
+[ "$(sqlite3 ref.db "SELECT student_start || '|' || student_end || '|' || staff_start || '|' || staff_end FROM scope")" = "2024-09-02|2025-07-05|2024-08-30|2025-07-04" ] ||
+    fail "calendrier (Communs) non repris"
+sqlite3 ref.db "SELECT list || '|' || code || '|' || COALESCE(libelle_court, '') || '|' || COALESCE(libelle_long, '') || '|' || COALESCE(attrs, '') FROM nomenclature ORDER BY list, code" >ref.txt
+golden siecle/reference-data.txt ref.txt
+expect_status 0 "$R" --db ref.db import siecle --json communs.xml etabs.xml geo.xml
+[ "$(json "$WORK/.out" "d['changes']")" = 0 ] || fail "données de référence : le réimport change des choses"
+
 # --------------------------------------------------- full-export semantics
 rm -f sem.db
 export RELAIS_DB=sem.db

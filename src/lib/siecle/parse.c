@@ -1207,6 +1207,22 @@ static int code_item(pctx *x, const xml_node *n, const char *list_override, cons
         code = util_arena_strndup(a, v, l);
         first_attr = 1;
     }
+    /*
+     * Without a key attribute (Etablissements, Geographique: layout not documented),
+     * the identifying code among the children: the most specific first (an
+     * establishment also names its académie, a commune its département), else the
+     * first CODE_* child.
+     */
+    static const char *const key_children[] = {"CODE_RNE", "CODE_UAJ", "CODE_COMMUNE_INSEE",
+                                               "CODE_PAYS", "CODE_DEPARTEMENT", "CODE_ACADEMIE",
+                                               NULL};
+    for (size_t i = 0; list == NULL && key_children[i]; i++) {
+        const xml_node *c = xml_node_child(n, key_children[i]);
+        if (c && xml_node_text_len(c) > 0) {
+            list = lower_dup(a, NULL, key_children[i]);
+            code = xml_node_text(c);
+        }
+    }
     if (list == NULL) {
         for (const xml_node *c = xml_node_first_child(n); c; c = xml_node_next_sibling(c)) {
             if (strncmp(xml_node_name(c), "CODE_", 5) == 0 && xml_node_text_len(c) > 0) {
