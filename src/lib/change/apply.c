@@ -28,7 +28,7 @@ typedef struct id_run {
  */
 #define BATCH_RECORDS 256
 #define BATCH_CHANGES 512
-#define BATCH_BYTES ((size_t)8 << 20)
+#define BATCH_BYTES ((size_t)2 << 20)
 
 typedef struct apply_state {
     relais_plan *p;

@@ -602,7 +602,6 @@ void siecle_files_free(siecle_run *run)
         util_map_free(f->struct_defs);
         kvarr_free(&f->side_index);
         kvarr_free(&f->bourse_index);
-        util_spool_free(f->warnings);
         util_free(f->parse_error);
     }
     util_free(run->files);

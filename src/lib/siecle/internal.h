@@ -81,6 +81,7 @@ enum {
     P_PROGRAMME,
     P_MANDATORY,
     P_NOMENCLATURE,
+    P_WARNING, /* a warning found while reading: slots 0 code, 1 ids, 2 message, 3 severity, 4 kind */
 };
 
 /* Proto slots beyond field indices. */
@@ -144,6 +145,8 @@ typedef struct proto_reader {
 int preader_open(proto_reader *r, stmp *t, seg s);
 /** 1 and *p filled; 0 at the end; < 0 on error. */
 int preader_next(proto_reader *r, proto *p);
+/** Offset in the store of the proto preader_next returns next. */
+uint64_t preader_offset(const proto_reader *r);
 void preader_close(proto_reader *r);
 /** Read the proto at `offset` (side records). `scratch` holds its values. */
 int proto_read_at(proto *p, util_buf *scratch, stmp *t, uint64_t offset);
@@ -217,7 +220,6 @@ typedef struct sfile {
     /* filled by parse.c */
     stmp *store_main, *store_side; /* where its protos are (one pair per reading thread) */
     seg main, side;
-    util_spool *warnings;          /* warnings found while reading, added to the plan after */
     size_t ignored[RELAIS_KIND_COUNT]; /* records refused while reading */
     int parse_rc;
     char *parse_error;
@@ -226,8 +228,11 @@ typedef struct sfile {
     util_map *reported;      /* element names already reported as unknown */
     util_map *struct_refs;   /* Eleves: "D\x1fcode" / "G\x1fcode" → first line referencing it */
     util_map *struct_defs;   /* Structures: "D\x1fcode" / "G\x1fcode" defined */
-    kvarr side_index;        /* Eleves / Responsables: ADRESSE_ID → offset in the side store */
-    kvarr bourse_index;      /* Eleves: ELEVE_ID → offset of a scholarship record */
+    stmp *store_warn;        /* its warnings, as P_WARNING protos */
+    seg warn;
+    /* while its establishment is planned (siecle_side_index) */
+    kvarr side_index;        /* ADRESSE_ID → offset of the address in the side store */
+    kvarr bourse_index;      /* ELEVE_ID → offset of a scholarship record */
     /* Communs: establishment identity and calendar */
     char *etab_name, *etab_type, *etab_sector;
     char cal[4][11]; /* student start/end, staff start/end (ISO, "" unknown) */
@@ -245,8 +250,8 @@ typedef struct sgroup {
 
 /* What one reading thread owns: its temporary stores and scratch memory. */
 typedef struct sworker {
-    stmp *main, *side;
-    proto_builder pb;
+    stmp *main, *side, *warn;
+    proto_builder pb, wpb; /* records; warnings (found while a record is being built) */
     util_arena *arena;
 } sworker;
 
@@ -283,6 +288,9 @@ void siecle_files_free(siecle_run *run);
 int siecle_parse_file(siecle_run *run, sworker *w, sfile *f);
 /** Add the warnings and counters found while reading f to the plan. */
 int siecle_parse_report(siecle_run *run, sfile *f);
+/** Index f's addresses and scholarships by id (kept while its establishment is planned). */
+int siecle_side_index(sfile *f);
+void siecle_side_index_free(sfile *f);
 /** Progress report (rate-limited). */
 void siecle_progress(siecle_run *run, siecle_phase phase, const char *file, uint64_t done,
                      uint64_t total);

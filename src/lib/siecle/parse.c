@@ -237,55 +237,20 @@ static int pwarn(pctx *x, relais_severity sev, const char *code, unsigned long l
     int rc = util_buf_vprintf(&msg, fmt, ap);
     va_end(ap);
     /* Kept with the file (threads read files in parallel), added to the plan in file order. */
-    sfile *f = x->f;
-    if (rc == 0 && f->warnings == NULL) {
-        rc = util_spool_new(&f->warnings, 256 << 10);
-    }
     if (rc == 0) {
-        uint8_t s8 = (uint8_t)sev;
-        int32_t k32 = kind;
-        uint64_t l64 = line;
-        const char *strs[] = {code, ids, util_buf_cstr(&msg)};
-        rc = util_spool_write(f->warnings, &s8, sizeof s8);
-        if (rc == 0) {
-            rc = util_spool_write(f->warnings, &k32, sizeof k32);
-        }
-        if (rc == 0) {
-            rc = util_spool_write(f->warnings, &l64, sizeof l64);
-        }
-        for (size_t i = 0; i < UTIL_ARRAY_LEN(strs) && rc == 0; i++) {
-            uint32_t len = strs[i] ? (uint32_t)strlen(strs[i]) : UINT32_MAX;
-            rc = util_spool_write(f->warnings, &len, sizeof len);
-            if (rc == 0 && strs[i]) {
-                rc = util_spool_write(f->warnings, strs[i], len);
-            }
-        }
+        proto_builder *b = &x->w->wpb;
+        char sev_s[4], kind_s[16];
+        snprintf(sev_s, sizeof sev_s, "%d", (int)sev);
+        snprintf(kind_s, sizeof kind_s, "%d", kind);
+        pb_begin(b, P_WARNING, line);
+        pb_set(b, 0, code, strlen(code), true);
+        pb_set(b, 1, ids, ids ? strlen(ids) : 0, true);
+        pb_set(b, 2, msg.data ? msg.data : "", msg.len, true);
+        pb_set(b, 3, sev_s, strlen(sev_s), true);
+        pb_set(b, 4, kind_s, strlen(kind_s), true);
+        rc = pb_end(b, x->w->warn, NULL);
     }
     util_buf_free(&msg);
-    return rc;
-}
-
-/* A string written by pwarn into b; *is_null when it was NULL. */
-static int read_str(util_spool *sp, util_buf *b, bool *is_null)
-{
-    uint32_t len;
-    b->len = 0;
-    *is_null = false;
-    if (util_spool_read(sp, &len, sizeof len) < 0) {
-        return RELAIS_EIO;
-    }
-    if (len == UINT32_MAX) {
-        *is_null = true;
-        return 0;
-    }
-    int rc = util_buf_grow(b, len + 1);
-    if (rc == 0 && util_spool_read(sp, b->data, len) < 0) {
-        rc = RELAIS_EIO;
-    }
-    if (rc == 0) {
-        b->data[len] = '\0';
-        b->len = len;
-    }
     return rc;
 }
 
@@ -298,44 +263,65 @@ int siecle_parse_report(siecle_run *run, sfile *f)
                                    RELAIS_COUNT_IGNORED, f->ignored[k]);
         }
     }
-    if (rc < 0 || f->warnings == NULL) {
+    if (rc < 0 || f->store_warn == NULL || f->warn.end == f->warn.start) {
         return rc;
     }
-    rc = util_spool_rewind(f->warnings);
-    util_buf b[3] = {UTIL_BUF_INIT, UTIL_BUF_INIT, UTIL_BUF_INIT};
+    proto_reader rd;
+    proto p;
+    memset(&p, 0, sizeof p);
+    rc = preader_open(&rd, f->store_warn, f->warn);
+    while (rc == 0 && (rc = preader_next(&rd, &p)) > 0) {
+        int64_t sev = 0, kind = -1;
+        rc = 0;
+        if (p.v[3]) {
+            util_parse_int64(p.v[3], p.len[3], &sev);
+        }
+        if (p.v[4]) {
+            util_parse_int64(p.v[4], p.len[4], &kind);
+        }
+        relais_warning w = {(relais_severity)sev, p.v[0], f->label, p.line, (int)kind,
+                            p.v[1] && p.len[1] ? p.v[1] : NULL, p.v[2] ? p.v[2] : ""};
+        rc = relais_plan_warn(run->plan, &w);
+    }
+    preader_close(&rd);
+    return rc;
+}
+
+/* --------------------------------------------------------- side indexes */
+
+int siecle_side_index(sfile *f)
+{
+    if (f->store_side == NULL || f->side.end == f->side.start) {
+        return 0;
+    }
+    proto_reader rd;
+    proto p;
+    memset(&p, 0, sizeof p);
+    int rc = preader_open(&rd, f->store_side, f->side);
     while (rc == 0) {
-        uint8_t sev;
-        int32_t kind;
-        uint64_t line;
-        rc = util_spool_read(f->warnings, &sev, sizeof sev);
-        if (rc == RELAIS_ENOTFOUND) {
-            rc = 0;
+        uint64_t off = preader_offset(&rd);
+        rc = preader_next(&rd, &p);
+        if (rc <= 0) {
             break;
         }
-        if (rc == 0) {
-            rc = util_spool_read(f->warnings, &kind, sizeof kind);
+        rc = 0;
+        int64_t key;
+        if (p.v[X_KEY] == NULL || !siecle_id_parse(p.v[X_KEY], p.len[X_KEY], &key)) {
+            continue;
         }
-        if (rc == 0) {
-            rc = util_spool_read(f->warnings, &line, sizeof line);
-        }
-        const char *strs[3] = {NULL, NULL, NULL};
-        for (int i = 0; i < 3 && rc == 0; i++) {
-            bool is_null;
-            rc = read_str(f->warnings, &b[i], &is_null);
-            strs[i] = is_null ? NULL : util_buf_cstr(&b[i]);
-        }
-        if (rc == 0) {
-            relais_warning w = {(relais_severity)sev, strs[0], f->label, (unsigned long)line,
-                                kind, strs[1], strs[2]};
-            rc = relais_plan_warn(run->plan, &w);
-        }
+        rc = kvarr_push(p.type == P_BOURSE ? &f->bourse_index : &f->side_index, key,
+                        (int64_t)off);
     }
-    for (int i = 0; i < 3; i++) {
-        util_buf_free(&b[i]);
-    }
-    util_spool_free(f->warnings);
-    f->warnings = NULL;
+    preader_close(&rd);
+    kvarr_sort(&f->side_index);
+    kvarr_sort(&f->bourse_index);
     return rc;
+}
+
+void siecle_side_index_free(sfile *f)
+{
+    kvarr_free(&f->side_index);
+    kvarr_free(&f->bourse_index);
 }
 
 /* Report an element the format reference does not list, once per file and path. */
@@ -822,9 +808,7 @@ static int on_bourse(const xml_node *n, void *payload)
     pb_begin(b, P_BOURSE, xml_node_line(n));
     pb_set(b, X_KEY, id, len, true);
     pb_set(b, X_CODES, codes, strlen(codes), true);
-    uint64_t off;
-    int rc = pb_end(b, x->w->side, &off);
-    return rc < 0 ? rc : kvarr_push(&x->f->bourse_index, num, (int64_t)off);
+    return pb_end(b, x->w->side, NULL);
 }
 
 static int on_adresse(const xml_node *n, void *payload)
@@ -850,11 +834,7 @@ static int on_adresse(const xml_node *n, void *payload)
     int kind = x->f->type == SF_ELEVES ? RELAIS_KIND_STUDENT : RELAIS_KIND_GUARDIAN;
     static const char *const special[] = {"ADRESSE_ID", NULL};
     int rc = map_children(x, n, &x->maps->address, kind, ids, special);
-    uint64_t off = 0;
-    if (rc == 0) {
-        rc = pb_end(b, x->w->side, &off);
-    }
-    return rc < 0 ? rc : kvarr_push(&x->f->side_index, num, (int64_t)off);
+    return rc < 0 ? rc : pb_end(b, x->w->side, NULL);
 }
 
 /* ------------------------------------------------------------ Responsables */
@@ -1521,8 +1501,10 @@ int siecle_parse_file(siecle_run *run, sworker *w, sfile *f)
     }
     f->store_main = w->main;
     f->store_side = w->side;
+    f->store_warn = w->warn;
     f->main.start = stmp_size(w->main);
     f->side.start = stmp_size(w->side);
+    f->warn.start = f->warn.end = stmp_size(w->warn);
     if (rc == 0) {
         rc = xml_reader_parse(r, x.src);
     }
@@ -1536,8 +1518,7 @@ int siecle_parse_file(siecle_run *run, sworker *w, sfile *f)
     }
     f->main.end = stmp_size(w->main);
     f->side.end = stmp_size(w->side);
-    kvarr_sort(&f->side_index);
-    kvarr_sort(&f->bourse_index);
+    f->warn.end = stmp_size(w->warn);
     xml_source_free(x.src);
     xml_reader_free(r);
     maps_free(&maps);

@@ -713,6 +713,9 @@ int siecle_plan_eleves(gctx *c)
     joins j;
     siecle_joins_init(&j, RELAIS_KIND_STUDENT);
     int rc = pass_ids(c, f, &s);
+    if (rc == 0) {
+        rc = siecle_side_index(f);
+    }
 
     /* Pass 2: students. */
     proto_reader rd;
@@ -783,5 +786,6 @@ int siecle_plan_eleves(gctx *c)
     kvarr_free(&s.ines);
     util_map_free(s.odd_ines);
     siecle_joins_free(&j);
+    siecle_side_index_free(f);
     return rc;
 }

@@ -331,6 +331,9 @@ int siecle_plan_responsables(gctx *c)
     if (rc == 0 && !have_eleves) {
         rc = load_students(c, &wanted);
     }
+    if (rc == 0) {
+        rc = siecle_side_index(f);
+    }
     kvarr_free(&wanted);
 
     /* Pass 2: persons; pass 3: links. */
@@ -361,6 +364,7 @@ int siecle_plan_responsables(gctx *c)
     kvarr_free(&dup_links);
     kvarr_free(&done_links);
     siecle_joins_free(&j);
+    siecle_side_index_free(f);
 
     /* Students without a legal guardian; more than two. */
     const sfile *ef = c->g->f[SF_ELEVES];

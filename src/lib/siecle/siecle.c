@@ -572,6 +572,9 @@ int sworker_init(sworker *w)
         rc = stmp_new(&w->side);
     }
     if (rc == 0) {
+        rc = stmp_new(&w->warn);
+    }
+    if (rc == 0) {
         rc = util_arena_new(&w->arena, 64 * 1024);
     }
     return rc;
@@ -581,7 +584,9 @@ void sworker_free(sworker *w)
 {
     stmp_free(w->main);
     stmp_free(w->side);
+    stmp_free(w->warn);
     pb_free(&w->pb);
+    pb_free(&w->wpb);
     util_arena_free(w->arena);
 }
 

@@ -338,6 +338,11 @@ int preader_next(proto_reader *r, proto *p)
     return rc < 0 ? rc : 1;
 }
 
+uint64_t preader_offset(const proto_reader *r)
+{
+    return r->pos - (uint64_t)(r->buf_len - r->buf_at);
+}
+
 void preader_close(proto_reader *r)
 {
     util_free(r->buf);
