@@ -527,6 +527,21 @@ static int plan_student(gctx *c, sfile *f, joins *j, proto *p)
         if (rc == 0 && ref == 0) {
             status = ST_IGNORED;
         }
+        /* Who leaves with this import (not those already gone): say so. */
+        if (rc == 0 && status == ST_LEFT && (old ? old->is_active : ref != 0)) {
+            char fr[11];
+            util_iso_to_fr(in->deactivated_on, fr);
+            rc = siecle_warn(c, RELAIS_SEVERITY_INFO, "ELEVE_SORTI", f, p->line,
+                             RELAIS_KIND_STUDENT, ids,
+                             _("%s %s est sorti de l'établissement le %s : gardé dans le hub, "
+                               "inactif"),
+                             in->text[RELAIS_STUDENT_NOM_DE_FAMILLE]
+                                 ? in->text[RELAIS_STUDENT_NOM_DE_FAMILLE]
+                                 : "?",
+                             in->text[RELAIS_STUDENT_PRENOM] ? in->text[RELAIS_STUDENT_PRENOM]
+                                                              : "",
+                             fr);
+        }
         if (rc == 0 && old && old->text[RELAIS_STUDENT_INE] && ine == NULL) {
             rc = siecle_warn(c, RELAIS_SEVERITY_INFO, "INE_CONSERVE", f, p->line,
                              RELAIS_KIND_STUDENT, ids,
