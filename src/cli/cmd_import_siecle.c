@@ -131,7 +131,8 @@ static int run_import_siecle(cli_ctx *ctx, cli_args *args)
     } else {
         bool dry_run = cli_flag(args, "dry-run");
         if (!dry_run && ps.shown) {
-            fprintf(ctx->err, "%s", _("Écriture dans la base…"));
+            /* Its own line: the report follows, perhaps on the same terminal. */
+            fprintf(ctx->err, "%s\n", _("Écriture dans la base…"));
             fflush(ctx->err);
         }
         cli_report_opts ro = {.title = _("Import SIECLE")};
