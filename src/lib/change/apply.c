@@ -292,10 +292,13 @@ static int apply_create(apply_state *st, const plan_op *op, const relais_kind_in
         return RELAIS_ENOMEM;
     }
     int rc = resolve_scope(&r->scope_id, st, op->h.scope_ref);
+    /*
+     * A creation is journaled without its values: the record holds them, and its
+     * values at creation are the current ones with the later updates of the journal
+     * ([old, new] pairs) undone. Half the journal's bytes, for nothing lost.
+     */
     util_buf_reset(&st->data);
     util_json j;
-    util_json_init_buf(&j, &st->data, false);
-    util_json_object_begin(&j);
     for (uint16_t i = 0; i < op->h.n_values && rc == 0; i++) {
         const plan_value *v = &op->values[i];
         if (v->is_ref) {
@@ -303,10 +306,8 @@ static int apply_create(apply_state *st, const plan_op *op, const relais_kind_in
         } else {
             r->text[v->field] = v->new_text; /* read into the batch arena */
         }
-        util_json_key(&j, ki->fields[v->field].name);
-        json_value(&j, v, 0, r->ref[v->field], false);
     }
-    util_json_object_end(&j);
+    util_buf_reset(&st->data);
     /* Created inactive (plan.c: the op carries the deactivation date). */
     if (rc == 0 && op->date) {
         r->is_active = false;

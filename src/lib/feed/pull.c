@@ -348,8 +348,10 @@ static int change_item(const relais_change *c, void *payload)
     render_item_begin(&b->r, c->op, ki->name, c->entity_id, b->t->uais[si], c->seq, date);
     int rc = 0;
     size_t n = 0;
-    if (restore) {
-        /* Back after a deactivation: the whole record, as the partner may have dropped it. */
+    if (restore || (create && data == NULL)) {
+        /* Back after a deactivation: the whole record, as the partner may have dropped it.
+         * A creation is journaled without its values (the record holds them): the record as
+         * it is now — later updates in the journal then repeat values the partner has. */
         rc = render_current(b, ki, c->entity_id);
     } else {
         if (!create) {

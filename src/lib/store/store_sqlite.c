@@ -66,7 +66,7 @@ static int sq_open(store_db **out, const char *location, bool create, bool *crea
         util_free(db);
         return RELAIS_ENOMEM;
     }
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = 0;
     if (sqlite3_open_v2(location, &db->db, flags, NULL) != SQLITE_OK) {
         rc = db_error(db, _("ouverture impossible"));
@@ -87,7 +87,7 @@ static int sq_open(store_db **out, const char *location, bool create, bool *crea
     }
     /* Reading the schema makes SQLite check the file header: refuse non-databases early. */
     rc = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
-                     " PRAGMA cache_size=-16000; PRAGMA temp_store=FILE;");
+                     " PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY;");
     if (rc < 0) {
         relais_error_set(_("%s n'est pas une base relais lisible (%s)"), location,
                          sqlite3_errmsg(db->db));
