@@ -78,6 +78,14 @@ static void m_changed_class(hub *h)
     enrol(h, find(h, RELAIS_KIND_STUDENT, "1001")->id, find(h, RELAIS_KIND_DIVISION, "3B")->id, 0,
           NULL);
 }
+/* First import, no history: a student of 3B in LV2A, which draws only from 3A. */
+static void m_group_of_other_class(hub *h)
+{
+    int64_t s = student(h, "1005", "BLANC", "Léo", "10310019110");
+    enrol(h, s, find(h, RELAIS_KIND_DIVISION, "3B")->id, 0, NULL);
+    enrol(h, s, 0, find(h, RELAIS_KIND_GROUP, "LV2A")->id, "2025-09-01");
+    guardian(h, "5005", "BLANC", "Inès", s, "1");
+}
 static void m_ghost_class(hub *h) { off(h, find_enrolment(h, "1002", NULL, "3LAT")); }
 static void m_no_identifier(hub *h)
 {
@@ -174,6 +182,7 @@ static const rule_case cases[] = {
     {"STS_NON_APPARIE", m_unmatched},
     {"STS_GROUPE_NOTE_SANS_SERVICE", m_grading_no_sts},
     {"ENT_GROUPE_ANCIENNE_DIVISION", m_changed_class},
+    {"ENT_GROUPE_ANCIENNE_DIVISION", m_group_of_other_class},
     {"ENT_PROF_DIVISION_FANTOME", m_ghost_class},
     {"ENT_SANS_IDENTIFIANT", m_no_identifier},
     {"ENT_RESPONSABLE_EN_DOUBLE", m_duplicate_guardian},

@@ -126,7 +126,8 @@ static const check_rule rules[] = {
     {"ENT_GROUPE_ANCIENNE_DIVISION", W, CHECK_FAMILY_ENT,
      N_("élève resté dans un groupe de son ancienne classe"),
      N_("Un élève qui a changé de division ne doit plus être dans les groupes rattachés seulement "
-        "à son ancienne division."),
+        "à son ancienne division. Sans historique dans le hub (premier import), relais signale "
+        "l'élève inscrit dans un groupe dont aucune division de rattachement n'est la sienne."),
      N_("L'ENT montre l'élève aux professeurs de son ancienne classe, et lui cache les siens."),
      N_("Retirer l'élève des groupes de son ancienne classe et l'inscrire dans ceux de la nouvelle.")},
     {"ENT_PROF_DIVISION_FANTOME", W, CHECK_FAMILY_ENT,

@@ -34,6 +34,19 @@ static bool contains(const int64_t *ids, size_t n, int64_t id)
 
 #define MAX_LINKS 64
 
+/* "5A, 5B": the codes of some divisions, for a message. */
+static const char *division_codes(check_ctx *c, const int64_t *ids, size_t n)
+{
+    util_buf b = UTIL_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        const relais_record *d = snapshot_get(c->snap, RELAIS_KIND_DIVISION, ids[i]);
+        util_buf_printf(&b, "%s%s", i ? ", " : "", d ? d->text[RELAIS_DIVISION_CODE] : "?");
+    }
+    const char *out = util_arena_strdup(c->scratch, b.data ? b.data : "");
+    util_buf_free(&b);
+    return out;
+}
+
 static int old_class_groups(check_ctx *c, const snap_groups *by_student, const snap_groups *gd)
 {
     const scope_snapshot *snap = c->snap;
@@ -61,7 +74,7 @@ static int old_class_groups(check_ctx *c, const snap_groups *by_student, const s
                 before[n_before++] = d;
             }
         }
-        if (n_now == 0 || n_before == 0) {
+        if (n_now == 0) {
             continue;
         }
         for (size_t k = 0; k < n && rc == 0; k++) {
@@ -78,16 +91,28 @@ static int old_class_groups(check_ctx *c, const snap_groups *by_student, const s
                                               !contains(now, n_now, divs[j]));
                 tied_to_now = tied_to_now || contains(now, n_now, divs[j]);
             }
-            if (tied_to_old && !tied_to_now) {
-                const relais_record *group = snapshot_get(snap, RELAIS_KIND_GROUP, g);
-                const relais_record *division = snapshot_get(snap, RELAIS_KIND_DIVISION, now[0]);
+            if (nd == 0 || tied_to_now) {
+                continue;
+            }
+            const relais_record *group = snapshot_get(snap, RELAIS_KIND_GROUP, g);
+            const relais_record *division = snapshot_get(snap, RELAIS_KIND_DIVISION, now[0]);
+            const char *group_code = group ? group->text[RELAIS_GROUP_CODE] : "?";
+            const char *division_code = division ? division->text[RELAIS_DIVISION_CODE] : "?";
+            if (tied_to_old) {
                 rc = check_emit(c, "ENT_GROUPE_ANCIENNE_DIVISION", st,
                                 snapshot_person_ids(c->scratch, st),
                                 _("%s, maintenant en %s, est encore dans le groupe %s de son "
                                   "ancienne classe"),
-                                snapshot_person_name(c->scratch, st),
-                                division ? division->text[RELAIS_DIVISION_CODE] : "?",
-                                group ? group->text[RELAIS_GROUP_CODE] : "?");
+                                snapshot_person_name(c->scratch, st), division_code, group_code);
+            } else {
+                /* No history in the hub (first import): the group draws only from other
+                 * classes, which is how a forgotten change of class shows in one export. */
+                rc = check_emit(c, "ENT_GROUPE_ANCIENNE_DIVISION", st,
+                                snapshot_person_ids(c->scratch, st),
+                                _("%s, en %s, est dans le groupe %s, rattaché seulement à "
+                                  "d'autres classes (%s)"),
+                                snapshot_person_name(c->scratch, st), division_code, group_code,
+                                division_codes(c, divs, nd));
             }
         }
     }

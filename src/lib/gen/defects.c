@@ -84,7 +84,7 @@ static void guardians_without_address(gen_estab *e)
 {
     for (int i = e->n_students - 1; i >= 0; i--) {
         int l[4];
-        if (legal_links(e, i, l) != 2) {
+        if (e->students[i].has_sortie || legal_links(e, i, l) != 2) {
             continue;
         }
         gen_guardian *a = &e->guardians[e->links[l[0]].guardian];
@@ -116,6 +116,18 @@ static void empty_division(gen_estab *e)
     add_defect(e, "division_sans_eleve", "%s", d->code);
 }
 
+/* Children of a guardian (legal or contact links) who stay in the establishment: a
+ * defect on a leaver would be hidden by his departure. */
+static int staying_children(const gen_estab *e, int guardian)
+{
+    int n = 0;
+    for (int i = 0; i < e->n_links; i++) {
+        n += e->links[i].guardian == guardian && e->links[i].niveau <= 2 &&
+             !e->students[e->links[i].student].has_sortie;
+    }
+    return n;
+}
+
 /* The same parent twice: a second PERSONNE_ID spelled without accents, with one child. */
 static int duplicate_guardian(gen_estab *e, const gen_ctx *c)
 {
@@ -124,7 +136,7 @@ static int duplicate_guardian(gen_estab *e, const gen_ctx *c)
     for (int pass = 0; pass < 2 && best < 0; pass++) {
         for (int g = 0; g < e->n_guardians; g++) {
             const gen_guardian *p = &e->guardians[g];
-            if (p->n_children >= 2 && (pass == 1 || gen_has_non_ascii(p->prenom))) {
+            if (staying_children(e, g) >= 2 && (pass == 1 || gen_has_non_ascii(p->prenom))) {
                 best = g;
                 break;
             }
@@ -153,7 +165,8 @@ static int duplicate_guardian(gen_estab *e, const gen_ctx *c)
     d->n_children = 0;
     /* Move the link of the last child to the duplicate. */
     for (int i = e->n_links - 1; i >= 0; i--) {
-        if (e->links[i].guardian == best && e->links[i].niveau <= 2) {
+        if (e->links[i].guardian == best && e->links[i].niveau <= 2 &&
+            !e->students[e->links[i].student].has_sortie) {
             e->links[i].guardian = dup;
             e->guardians[best].n_children--;
             d->n_children++;
@@ -171,7 +184,7 @@ static void student_without_legal_guardian(gen_estab *e)
 {
     for (int i = 0; i < e->n_students; i++) {
         int l[4];
-        if (legal_links(e, i, l) != 1) {
+        if (e->students[i].has_sortie || legal_links(e, i, l) != 1) {
             continue;
         }
         gen_link *k = &e->links[l[0]];
