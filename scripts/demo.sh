@@ -29,7 +29,8 @@ step "Création du hub ($RELAIS_DB)"
 if has_command gen; then
     step "Génération d'un établissement fictif (relais gen)"
     "$RELAIS" gen --out "$DEMO/data" --seed 42 --establishments 1 --students 600 --year "$year" \
-        --partner agate --noise medium
+        --partner agate --noise medium --defects
+    echo "Défauts injectés exprès (les contrôles doivent les trouver) : $DEMO/data/*/defects.tsv"
     step "Import des exports SIECLE de l'établissement (relais import siecle)"
     "$RELAIS" import siecle "$DEMO/data"
     step "Réimport des mêmes fichiers : rien ne change"
@@ -64,6 +65,20 @@ if has_command match && has_command "import siecle" && [ -n "$partner_list" ]; t
     "$RELAIS" match --partner agate --out "$DEMO/rapprochement_agate.csv" "$partner_list"
     step "Responsables enregistrés deux fois (relais duplicates)"
     "$RELAIS" duplicates
+fi
+
+if [ -n "$uai" ] && has_command check; then
+    step "Contrôles avant envoi (relais check) : rapport HTML $DEMO/rapport-controles.html"
+    allow_data_errors "$RELAIS" check --uai "$uai" --limit 3 --html "$DEMO/rapport-controles.html"
+fi
+
+if [ -n "$uai" ] && has_command export; then
+    step "Fichiers pour les applications (relais export) dans $DEMO/exports"
+    "$RELAIS" export elegroupe --uai "$uai" --out "$DEMO/exports"
+    "$RELAIS" export sts --uai "$uai" --out "$DEMO/exports"
+    "$RELAIS" export identifiants --uai "$uai" --out "$DEMO/exports"
+    "$RELAIS" export oneroster --uai "$uai" --out "$DEMO/exports"
+    ls -l "$DEMO/exports"
 fi
 
 step "État du hub"

@@ -428,6 +428,13 @@ int relais_kind_by_name(const char *name);
 int relais_field_index(relais_kind kind, const char *name);
 
 /**
+ * True for crosswalk applications whose ids come from the sources relais
+ * imports ("siecle", "sts", "edt" and the student's "ine"), false for the
+ * applications where persons hold accounts (ENT, partners).
+ */
+bool relais_application_is_source(const char *application);
+
+/**
  * A record of the model, as read from the store or built by an importer.
  * Text values are UTF-8, NULL when absent (an empty element is absent); refs
  * are internal ids (> 0), 0 when absent, or < 0 for a record created earlier

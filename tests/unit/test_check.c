@@ -234,6 +234,23 @@ static void test_check__clean_establishment_triggers_nothing(void **state)
     close_hub(&h);
 }
 
+/* An INE known for one student only is a source identifier, not an account: the other
+ * student does not lack an "ine" identifier. */
+static void test_check__ine_is_not_an_account(void **state)
+{
+    (void)state;
+    hub h;
+    open_hub(&h, "check_ine");
+    build_base(&h);
+    assert_int_equal(relais_plan_new(&h.p, h.s, "ine"), 0);
+    xref(&h, "ine", "student", "123456789AB", find(&h, RELAIS_KIND_STUDENT, "1001")->id);
+    commit(&h);
+    check_report *r = run_checks(&h);
+    assert_int_equal(check_report_rule_count(r, "ENT_SANS_IDENTIFIANT"), 0);
+    check_report_free(r);
+    close_hub(&h);
+}
+
 static void test_check__each_rule_triggers(void **state)
 {
     (void)state;
@@ -583,6 +600,7 @@ int main(void)
     setenv("RELAIS_TODAY", "2025-10-01", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check__clean_establishment_triggers_nothing),
+        cmocka_unit_test(test_check__ine_is_not_an_account),
         cmocka_unit_test(test_check__each_rule_triggers),
         cmocka_unit_test(test_check__every_rule_has_a_case),
         cmocka_unit_test(test_check__elegroupe_file_rules),

@@ -86,8 +86,7 @@ static bool has_partner_account(const scope_snapshot *snap, int64_t guardian)
     for (size_t i = 0; i < xk->n; i++) {
         const relais_record *x = xk->recs[i];
         const char *app = x->text[RELAIS_XREF_APPLICATION];
-        if (x->ref[RELAIS_XREF_ENTITY] == guardian && !util_streq(app, "siecle") &&
-            !util_streq(app, "sts") && !util_streq(app, "edt")) {
+        if (x->ref[RELAIS_XREF_ENTITY] == guardian && !relais_application_is_source(app)) {
             return true;
         }
     }

@@ -219,12 +219,8 @@ static int ghost_classes(check_ctx *c, const snap_groups *by_student, const snap
     return rc;
 }
 
-/* Applications the persons should have an identifier in: given, or seen in the crosswalk. */
-static bool is_source_application(const char *app)
-{
-    return util_streq(app, "siecle") || util_streq(app, "sts") || util_streq(app, "edt");
-}
-
+/* Persons without an identifier in an application where they should hold an account: the
+ * applications given, or else those the crosswalk knows (sources excluded). */
 static int missing_identifiers(check_ctx *c)
 {
     const scope_snapshot *snap = c->snap;
@@ -242,7 +238,7 @@ static int missing_identifiers(check_ctx *c)
             for (size_t j = 0; j < n_apps; j++) {
                 known = known || util_streq(apps[j], app);
             }
-            if (!known && app && !is_source_application(app) && n_apps < 16) {
+            if (!known && app && !relais_application_is_source(app) && n_apps < 16) {
                 apps[n_apps++] = app;
             }
         }

@@ -17,11 +17,6 @@
 #define MAX_APPS 16
 #define SEP ';'
 
-static bool is_source_application(const char *app)
-{
-    return util_streq(app, "siecle") || util_streq(app, "sts") || util_streq(app, "edt");
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -36,7 +31,7 @@ static size_t person_applications(const scope_snapshot *snap, const char **apps)
         const relais_record *x = xk->recs[i];
         const char *app = x->text[RELAIS_XREF_APPLICATION];
         const char *cat = x->text[RELAIS_XREF_CATEGORY];
-        if (!x->is_active || app == NULL || is_source_application(app) ||
+        if (!x->is_active || app == NULL || relais_application_is_source(app) ||
             !(util_streq(cat, "student") || util_streq(cat, "guardian") ||
               util_streq(cat, "staff"))) {
             continue;

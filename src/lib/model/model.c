@@ -313,3 +313,14 @@ bool relais_record_field_equal(const relais_record *a, const relais_record *b, s
     }
     return util_streq(a->text[field], b->text[field]);
 }
+
+bool relais_application_is_source(const char *application)
+{
+    static const char *const sources[] = {"siecle", "sts", "edt", "ine"};
+    for (size_t i = 0; i < sizeof sources / sizeof *sources; i++) {
+        if (application != NULL && strcmp(application, sources[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
