@@ -215,6 +215,30 @@ int relais_plan_foreach_op(relais_plan *p, relais_plan_op_cb cb, void *payload);
  */
 int relais_plan_apply(int64_t *run_id, relais_plan *p);
 
+/**
+ * Applying while planning, for the large imports: a thread applies the plan's
+ * operations on `conn`, a second connection to the same hub, as the planner
+ * publishes them (relais_plan_publish), inside one transaction — the same
+ * writes as relais_plan_apply, overlapped with the reading and planning.
+ * relais_plan_writer_finish applies the rest and commits once the plan is
+ * complete; relais_plan_writer_free without finish rolls everything back (a
+ * refused import, thresholds exceeded: nothing is written). The plan's scopes
+ * must all be declared before the first publish. `conn` stays the caller's and
+ * must outlive the writer.
+ */
+typedef struct relais_plan_writer relais_plan_writer;
+int relais_plan_writer_start(relais_plan_writer **out, relais_plan *p, relais_store *conn);
+/**
+ * The operations planned so far are complete and may be applied. Returns the
+ * writer's error if it stopped on one (the planner should stop too); does
+ * nothing without a writer.
+ */
+int relais_plan_publish(relais_plan *p);
+/** The plan is complete: apply the rest and commit. *run_id receives the run. */
+int relais_plan_writer_finish(relais_plan_writer *w, int64_t *run_id);
+/** Stop the writer (rolling back what was not committed) and free it. */
+void relais_plan_writer_free(relais_plan_writer *w);
+
 /** Summary of the counters as a JSON object (caller frees with util_free). */
 char *relais_plan_summary_json(const relais_plan *p, size_t scope_index);
 

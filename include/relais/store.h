@@ -217,6 +217,11 @@ int relais_store_defer_constraints(relais_store *s);
 /** Inside a write transaction: the id the next new record will get. */
 int relais_store_entity_next_id(int64_t *next, relais_store *s);
 /**
+ * Memory this connection may keep for the database's pages (default 32 MB): a
+ * second connection of the same process that only looks records up needs less.
+ */
+int relais_store_set_cache(relais_store *s, size_t bytes);
+/**
  * Insert n new records carrying the ids they must get (r->id, unused, from
  * relais_store_entity_next_id on), with multi-row statements: the fast path
  * of applying a plan. Records of one kind should come together. Refs must be

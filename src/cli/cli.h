@@ -121,6 +121,9 @@ typedef struct cli_report_opts {
     int64_t quarantined; /* filled: the run kept in quarantine instead of applied (0: none) */
     const struct relais_breach *breaches; /* filled: thresholds exceeded */
     size_t n_breaches;
+    /* Optional: the writer already applying the plan (relais_plan_writer_start): finished
+     * when the plan may be applied, freed (rolled back) otherwise. */
+    struct relais_plan_writer *writer;
 } cli_report_opts;
 
 /**

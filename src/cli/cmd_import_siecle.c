@@ -116,8 +116,34 @@ static int run_import_siecle(cli_ctx *ctx, cli_args *args)
     if (rc < 0) {
         return cli_fail(ctx, rc);
     }
+    bool dry_run = cli_flag(args, "dry-run");
     relais_plan *plan = NULL;
     rc = relais_plan_new(&plan, s, "import siecle");
+    /*
+     * Written while read: a second connection applies each establishment's plan
+     * while the next one is read, in the same single transaction (committed only
+     * once everything is read and the thresholds are checked).
+     */
+    relais_store *writer_conn = NULL;
+    relais_plan_writer *writer = NULL;
+    if (rc == 0 && !dry_run) {
+        rc = cli_open_store(ctx, &writer_conn, true);
+        if (rc == 0) {
+            rc = relais_plan_writer_start(&writer, plan, writer_conn);
+        }
+        /*
+         * Page caches sized for the process's memory budget (bench_siecle.sh: 64 MB
+         * whatever the size): the planner looks records up one establishment at a
+         * time; the writer's inserts stay as fast with 16 MB as with 32 (measured on
+         * 300,000 students).
+         */
+        if (rc == 0) {
+            rc = relais_store_set_cache(s, (size_t)8 << 20);
+        }
+        if (rc == 0) {
+            rc = relais_store_set_cache(writer_conn, (size_t)16 << 20);
+        }
+    }
     if (rc == 0) {
         rc = siecle_plan_import(plan, s, args->pos, args->n_pos, &o);
     }
@@ -127,18 +153,20 @@ static int run_import_siecle(cli_ctx *ctx, cli_args *args)
     }
     int status;
     if (rc < 0) {
+        relais_plan_writer_free(writer); /* nothing is written */
+        writer = NULL;
         status = cli_fail(ctx, rc);
     } else {
-        bool dry_run = cli_flag(args, "dry-run");
         if (!dry_run && ps.shown) {
             /* Its own line: the report follows, perhaps on the same terminal. */
             fprintf(ctx->err, "%s\n", _("Écriture dans la base…"));
             fflush(ctx->err);
         }
-        cli_report_opts ro = {.title = _("Import SIECLE")};
+        cli_report_opts ro = {.title = _("Import SIECLE"), .writer = writer};
         status = cli_apply_plan(ctx, plan, dry_run, &ro);
     }
-    relais_plan_free(plan);
+    relais_plan_free(plan); /* frees the writer if still there */
+    relais_store_close(writer_conn);
     relais_store_close(s);
     return status;
 }

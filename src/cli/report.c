@@ -413,13 +413,18 @@ int cli_apply_plan(cli_ctx *ctx, relais_plan *plan, bool dry_run, cli_report_opt
         opts->breaches = breaches;
         opts->n_breaches = n_breaches;
     }
+    if (opts->writer && (dry_run || n_breaches > 0)) {
+        relais_plan_writer_free(opts->writer); /* rolled back: the hub is free again */
+        opts->writer = NULL;
+    }
     if (!dry_run && n_breaches > 0) {
         int64_t run_id = 0;
         rc = relais_plan_quarantine(&run_id, plan, breaches, n_breaches);
         opts->quarantined = run_id;
     } else if (!dry_run) {
         int64_t run_id = 0;
-        rc = relais_plan_apply(&run_id, plan);
+        rc = opts->writer ? relais_plan_writer_finish(opts->writer, &run_id)
+                          : relais_plan_apply(&run_id, plan);
         opts->run_id = run_id;
     }
     int status = rc < 0 ? cli_fail(ctx, rc) : cli_report_plan(ctx, plan, opts);

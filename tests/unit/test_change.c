@@ -410,6 +410,153 @@ static void test_change__batched_creations(void **state)
     assert_int_equal(x->id, st->id + 1);
 }
 
+/* Students and their crosswalk entries in chunks; each chunk's entries point at the
+ * students of the chunk before, across publishes. */
+static void plan_chunk(fixture *fx, relais_plan *p, int64_t scope, int chunk, int n,
+                       int64_t *refs)
+{
+    for (int i = 0; i < n; i++) {
+        util_arena_reset(fx->a);
+        char id[16];
+        snprintf(id, sizeof id, "%d", 70000 + chunk * n + i);
+        relais_record *st = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+        st->scope_id = scope;
+        relais_record_set_str(st, fx->a, RELAIS_STUDENT_ELEVE_ID, id);
+        int64_t sref, xref;
+        assert_int_equal(relais_plan_create(&sref, p, st), 0);
+        if (chunk > 0) {
+            snprintf(id, sizeof id, "%d", 70000 + (chunk - 1) * n + i);
+            relais_record *x = relais_record_new(fx->a, RELAIS_KIND_XREF);
+            x->scope_id = scope;
+            relais_record_set_str(x, fx->a, RELAIS_XREF_APPLICATION, "siecle");
+            relais_record_set_str(x, fx->a, RELAIS_XREF_CATEGORY, "student");
+            relais_record_set_str(x, fx->a, RELAIS_XREF_EXTERNAL_ID, id);
+            x->ref[RELAIS_XREF_ENTITY] = refs[i];
+            assert_int_equal(relais_plan_create(&xref, p, x), 0);
+        }
+        refs[i] = sref;
+    }
+}
+
+static void test_change__writer_applies_while_planning(void **state)
+{
+    fixture *fx = *state;
+    relais_store *conn;
+    assert_int_equal(relais_store_open(&conn, fx->path, 0), 0);
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test pipeline"), 0);
+    relais_scope_spec spec = {.uai = "0999997W", .year = 2025};
+    int64_t scope;
+    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
+    relais_plan_writer *w;
+    assert_int_equal(relais_plan_writer_start(&w, p, conn), 0);
+    enum { N = 700, CHUNKS = 4 };
+    static int64_t refs[N];
+    for (int c = 0; c < CHUNKS; c++) {
+        plan_chunk(fx, p, scope, c, N, refs);
+        assert_int_equal(relais_plan_publish(p), 0);
+    }
+    /* Scopes are final once the writer has started on them. */
+    relais_scope_spec late = {.uai = "0999996V", .year = 2025};
+    int64_t late_ref;
+    assert_int_equal(relais_plan_scope(&late_ref, p, &late), RELAIS_EINVALID);
+    int64_t run = 0;
+    assert_int_equal(relais_plan_writer_finish(w, &run), 0);
+    assert_true(run > 0);
+    relais_plan_writer_free(w);
+    relais_plan_free(p);
+    relais_store_close(conn);
+
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, "0999997W", 2025), 0);
+    size_t students, xrefs;
+    assert_int_equal(relais_store_record_count(&students, NULL, fx->s, RELAIS_KIND_STUDENT, sc->id), 0);
+    assert_int_equal(relais_store_record_count(&xrefs, NULL, fx->s, RELAIS_KIND_XREF, sc->id), 0);
+    assert_int_equal(students, N * CHUNKS);
+    assert_int_equal(xrefs, N * (CHUNKS - 1));
+    /* An entry written in the last chunk points at its student of the chunk before. */
+    relais_record *probe = relais_record_new(fx->a, RELAIS_KIND_XREF), *x, *st;
+    probe->scope_id = sc->id;
+    probe->text[RELAIS_XREF_APPLICATION] = "siecle";
+    probe->text[RELAIS_XREF_CATEGORY] = "student";
+    probe->text[RELAIS_XREF_EXTERNAL_ID] = "71405"; /* chunk 2, student 5 */
+    assert_int_equal(relais_store_record_find(&x, fx->s, fx->a, probe), 0);
+    assert_int_equal(relais_store_record_get(&st, fx->s, fx->a, RELAIS_KIND_STUDENT,
+                                             x->ref[RELAIS_XREF_ENTITY]),
+                     0);
+    assert_string_equal(st->text[RELAIS_STUDENT_ELEVE_ID], "71405");
+}
+
+static void test_change__writer_writes_nothing_unless_finished(void **state)
+{
+    fixture *fx = *state;
+    int64_t seq0, seq1;
+    assert_int_equal(relais_store_change_last_seq(&seq0, fx->s), 0);
+    relais_store *conn;
+    assert_int_equal(relais_store_open(&conn, fx->path, 0), 0);
+    static int64_t refs[300];
+
+    /* Abandoned after two publishes (a refused import, thresholds exceeded). */
+    relais_plan *p;
+    assert_int_equal(relais_plan_new(&p, fx->s, "test abandoned"), 0);
+    relais_scope_spec spec = {.uai = "0999995U", .year = 2025};
+    int64_t scope;
+    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
+    relais_plan_writer *w;
+    assert_int_equal(relais_plan_writer_start(&w, p, conn), 0);
+    for (int c = 0; c < 2; c++) {
+        plan_chunk(fx, p, scope, c, 300, refs);
+        assert_int_equal(relais_plan_publish(p), 0);
+    }
+    relais_plan_writer_free(w);
+    relais_plan_free(p);
+    relais_scope *sc;
+    assert_int_equal(relais_store_scope_find(&sc, fx->s, fx->a, "0999995U", 2025),
+                     RELAIS_ENOTFOUND);
+    assert_int_equal(relais_store_change_last_seq(&seq1, fx->s), 0);
+    assert_int_equal(seq0, seq1);
+
+    /* The writer fails (the same student created twice, in two publishes): the planner
+     * hears of it, nothing is written. */
+    assert_int_equal(relais_plan_new(&p, fx->s, "test duplicate"), 0);
+    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
+    assert_int_equal(relais_plan_writer_start(&w, p, conn), 0);
+    int rc = 0;
+    for (int c = 0; c < 2 && rc == 0; c++) {
+        relais_record *r = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
+        r->scope_id = scope;
+        relais_record_set_str(r, fx->a, RELAIS_STUDENT_ELEVE_ID, "2000");
+        int64_t ref;
+        assert_int_equal(relais_plan_create(&ref, p, r), 0);
+        rc = relais_plan_publish(p);
+    }
+    if (rc == 0) {
+        rc = relais_plan_writer_finish(w, NULL);
+    }
+    assert_int_equal(rc, RELAIS_ECONFLICT);
+    assert_non_null(strstr(relais_error_last(), "2000"));
+    relais_plan_free(p); /* frees the writer */
+    assert_int_equal(relais_store_change_last_seq(&seq1, fx->s), 0);
+    assert_int_equal(seq0, seq1);
+
+    /* A plan made before another run was applied is refused by its writer too. */
+    const person next[] = {{"1001", "DUPONT", "Jean-Pierre"}};
+    relais_plan *stale = plan_students(fx, next, 1, "2025-12-01");
+    relais_plan *other = plan_students(fx, next, 1, "2025-12-01");
+    assert_int_equal(relais_plan_apply(NULL, other), 0);
+    relais_plan_free(other);
+    assert_int_equal(relais_plan_writer_start(&w, stale, conn), 0);
+    rc = relais_plan_publish(stale);
+    if (rc == 0) {
+        rc = relais_plan_writer_finish(w, NULL);
+    }
+    assert_int_equal(rc, RELAIS_ECONFLICT);
+    relais_plan_writer_free(w);
+    relais_plan_free(stale);
+    assert_false(relais_store_in_transaction(conn));
+    relais_store_close(conn);
+}
+
 static void test_change__allocation_failures_are_clean(void **state)
 {
     fixture *fx = *state;
@@ -725,6 +872,8 @@ int main(void)
         cmocka_unit_test(test_change__warnings_and_counters),
         cmocka_unit_test(test_change__inactive_creation_and_update),
         cmocka_unit_test(test_change__batched_creations),
+        cmocka_unit_test(test_change__writer_applies_while_planning),
+        cmocka_unit_test(test_change__writer_writes_nothing_unless_finished),
         cmocka_unit_test(test_change__allocation_failures_are_clean),
     };
     const struct CMUnitTest safety[] = {

@@ -141,14 +141,43 @@ static void test_util__spool_spills_to_file(void **state)
         assert_int_equal(util_spool_write(s, &i, sizeof i), 0);
     }
     assert_int_equal(util_spool_size(s), 20000);
-    assert_int_equal(util_spool_rewind(s), 0);
+    util_spool_cursor c;
+    assert_int_equal(util_spool_cursor_open(&c, s), 0);
     for (uint32_t i = 0; i < 5000; i++) {
         uint32_t v;
-        assert_int_equal(util_spool_read(s, &v, sizeof v), 0);
+        assert_int_equal(util_spool_cursor_read(&c, &v, sizeof v), 0);
         assert_int_equal(v, i);
     }
     uint32_t v;
-    assert_int_equal(util_spool_read(s, &v, sizeof v), RELAIS_ENOTFOUND);
+    assert_int_equal(util_spool_cursor_read(&c, &v, sizeof v), RELAIS_ENOTFOUND);
+    /* Written after the cursor opened: readable once published and the limit raised. */
+    for (uint32_t i = 5000; i < 80000; i++) {
+        assert_int_equal(util_spool_write(s, &i, sizeof i), 0);
+    }
+    assert_int_equal(util_spool_cursor_read(&c, &v, sizeof v), RELAIS_ENOTFOUND);
+    assert_int_equal(util_spool_publish(s, true, &c.limit), 0);
+    assert_int_equal(c.limit, 320000);
+    for (uint32_t i = 5000; i < 80000; i++) {
+        assert_int_equal(util_spool_cursor_read(&c, &v, sizeof v), 0);
+        assert_int_equal(v, i);
+    }
+    uint16_t half;
+    c.limit -= 2; /* a limit inside a value: the read is cut */
+    c.pos -= 4;
+    assert_int_equal(util_spool_cursor_read(&c, &v, sizeof v), RELAIS_EIO);
+    assert_int_equal(util_spool_cursor_read(&c, &half, sizeof half), 0);
+    util_spool_cursor_close(&c);
+    /* A small spool read from memory. */
+    util_spool *m;
+    assert_int_equal(util_spool_new(&m, 1000), 0);
+    assert_int_equal(util_spool_write(m, "abc", 3), 0);
+    char abc[3];
+    assert_int_equal(util_spool_cursor_open(&c, m), 0);
+    assert_int_equal(util_spool_cursor_read(&c, abc, 3), 0);
+    assert_memory_equal(abc, "abc", 3);
+    assert_int_equal(util_spool_cursor_read(&c, abc, 1), RELAIS_ENOTFOUND);
+    util_spool_cursor_close(&c);
+    util_spool_free(m);
     util_spool_free(s);
 }
 

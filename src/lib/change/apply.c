@@ -5,6 +5,7 @@
  */
 #include "change_internal.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /*
@@ -44,6 +45,7 @@ typedef struct apply_state {
     size_t n_pending;
     relais_change changes[BATCH_CHANGES];
     size_t n_changes;
+    bool began; /* the transaction is open */
 } apply_state;
 
 static int flush(apply_state *st)
@@ -136,7 +138,7 @@ static int resolve_ref(int64_t *id, apply_state *st, int64_t ref)
         *id = ref;
         return 0;
     }
-    int64_t id_ = -ref <= st->p->n_creates ? created_get(st, -ref) : 0;
+    int64_t id_ = created_get(st, -ref);
     if (id_ == 0) {
         relais_error_set(_("référence %lld vers un enregistrement que le plan ne crée pas"),
                          (long long)ref);
@@ -402,18 +404,26 @@ static int apply_deactivate(apply_state *st, const plan_op *op, const relais_kin
     return rc;
 }
 
-static int apply_ops(apply_state *st)
+/* The writer of a pipelined apply (below); NULL when the plan is complete. */
+static int wait_for_ops(relais_plan_writer *w, util_spool_cursor *cur, bool *done);
+
+static int apply_ops(apply_state *st, util_spool_cursor *cur, relais_plan_writer *w)
 {
-    int rc = util_spool_rewind(st->p->ops);
+    int rc = 0;
     while (rc == 0) {
         plan_op op;
         /* Read into the batch arena: a creation's values stay there until its batch is written. */
         if (st->n_pending == 0 && st->n_changes == 0) {
             util_arena_reset(st->batch);
         }
-        rc = plan_read_op(&op, st->p->ops, st->batch);
+        rc = plan_read_op(&op, cur, st->batch);
         if (rc == RELAIS_ENOTFOUND) {
-            return flush(st);
+            bool done = true;
+            rc = w ? wait_for_ops(w, cur, &done) : 0;
+            if (rc == 0 && done) {
+                return flush(st);
+            }
+            continue;
         }
         if (rc < 0) {
             break;
@@ -437,22 +447,24 @@ static int apply_ops(apply_state *st)
     return rc;
 }
 
-int relais_plan_apply(int64_t *run_id, relais_plan *p)
+static int apply_init(apply_state *st, relais_plan *p, relais_store *s)
 {
-    relais_store *s = p->store;
-    apply_state st = {.p = p, .s = s, .data = UTIL_BUF_INIT};
-    int rc = util_arena_new(&st.batch, 256 * 1024);
-    if (rc == 0) {
-        st.scope_ids = util_calloc(p->n_scopes ? p->n_scopes : 1, sizeof *st.scope_ids);
-        if (st.scope_ids == NULL) {
-            rc = RELAIS_ENOMEM;
-        }
+    *st = (apply_state){.p = p, .s = s, .data = UTIL_BUF_INIT};
+    return util_arena_new(&st->batch, 256 * 1024);
+}
+
+/* The transaction, the run, the scopes: everything before the operations. */
+static int apply_begin(apply_state *st)
+{
+    relais_plan *p = st->p;
+    relais_store *s = st->s;
+    /* The scopes are final now (a pipelined plan declares them before its first publish). */
+    st->scope_ids = util_calloc(p->n_scopes ? p->n_scopes : 1, sizeof *st->scope_ids);
+    if (st->scope_ids == NULL) {
+        return RELAIS_ENOMEM;
     }
-    bool began = false;
-    if (rc == 0) {
-        rc = relais_store_begin(s);
-        began = rc == 0;
-    }
+    int rc = relais_store_begin(s);
+    st->began = rc == 0;
     int64_t seq = 0;
     if (rc == 0 && p->approve_run > 0) {
         /* A quarantined plan waited: only its own scopes must be as they were. */
@@ -469,64 +481,284 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p)
         rc = relais_store_defer_constraints(s);
     }
     if (rc == 0) {
-        rc = relais_store_entity_next_id(&st.next_id, s);
+        rc = relais_store_entity_next_id(&st->next_id, s);
     }
     char started[21];
     util_now_iso(started);
     util_buf sources = UTIL_BUF_INIT;
     if (rc == 0 && p->approve_run > 0) {
-        st.run_id = p->approve_run;
-        rc = relais_store_run_transition(s, st.run_id, "quarantined", "applied", 0, true);
+        st->run_id = p->approve_run;
+        rc = relais_store_run_transition(s, st->run_id, "quarantined", "applied", 0, true);
         if (rc == 0) {
-            rc = relais_store_run_plan_delete(s, st.run_id);
+            rc = relais_store_run_plan_delete(s, st->run_id);
         }
     } else if (rc == 0) {
         util_buf_append(&sources, p->sources_json.data, p->sources_json.len);
         util_buf_putc(&sources, ']');
         rc = sources.failed ? RELAIS_ENOMEM
-                            : relais_store_run_insert(&st.run_id, s, p->command, "applied",
+                            : relais_store_run_insert(&st->run_id, s, p->command, "applied",
                                                       started, util_buf_cstr(&sources));
     }
+    util_buf_free(&sources);
     if (rc == 0 && p->reverts > 0) {
-        rc = relais_store_run_transition(s, p->reverts, "applied", "reverted", st.run_id, false);
+        rc = relais_store_run_transition(s, p->reverts, "applied", "reverted", st->run_id, false);
         if (rc == 0) {
-            rc = relais_store_run_set_links(s, st.run_id, NULL, p->reverts);
+            rc = relais_store_run_set_links(s, st->run_id, NULL, p->reverts);
         }
     }
     for (size_t i = 0; i < p->n_scopes && rc == 0; i++) {
-        rc = apply_scope(&st, i);
+        rc = apply_scope(st, i);
     }
     if (rc == 0) {
-        rc = flush(&st); /* scopes' journal entries first */
+        rc = flush(st); /* scopes' journal entries first */
     }
-    if (rc == 0) {
-        rc = apply_ops(&st);
-    }
+    return rc;
+}
+
+/* The counters of the complete plan, then the commit. */
+static int apply_end(apply_state *st)
+{
+    relais_plan *p = st->p;
+    relais_store *s = st->s;
+    int rc = 0;
     for (size_t i = 0; i < p->n_scopes && rc == 0; i++) {
         char *summary = relais_plan_summary_json(p, i);
-        rc = summary ? relais_store_run_scope_add(s, st.run_id, st.scope_ids[i], summary)
+        rc = summary ? relais_store_run_scope_add(s, st->run_id, st->scope_ids[i], summary)
                      : RELAIS_ENOMEM;
         util_free(summary);
     }
     if (rc == 0) {
         char *summary = relais_plan_summary_json(p, RELAIS_PLAN_ALL_SCOPES);
-        rc = summary ? relais_store_run_finish(s, st.run_id, "applied", summary) : RELAIS_ENOMEM;
+        rc = summary ? relais_store_run_finish(s, st->run_id, "applied", summary) : RELAIS_ENOMEM;
         util_free(summary);
     }
     if (rc == 0) {
-        rc = relais_store_commit(s);
-        began = false;
+        rc = relais_store_commit(st->s);
+        st->began = rc < 0 && st->began;
     }
-    if (began) {
-        relais_store_rollback(s);
+    return rc;
+}
+
+/* Roll back what was not committed; free. */
+static void apply_done(apply_state *st)
+{
+    if (st->began) {
+        relais_store_rollback(st->s);
+        st->began = false;
+    }
+    util_buf_free(&st->data);
+    util_free(st->scope_ids);
+    util_free(st->runs);
+    util_arena_free(st->batch);
+    st->scope_ids = NULL;
+    st->runs = NULL;
+    st->batch = NULL;
+}
+
+int relais_plan_apply(int64_t *run_id, relais_plan *p)
+{
+    apply_state st;
+    util_spool_cursor cur;
+    memset(&cur, 0, sizeof cur);
+    int rc = apply_init(&st, p, p->store);
+    if (rc == 0) {
+        rc = util_spool_cursor_open(&cur, p->ops);
+    }
+    if (rc == 0) {
+        rc = apply_begin(&st);
+    }
+    if (rc == 0) {
+        rc = apply_ops(&st, &cur, NULL);
+    }
+    if (rc == 0) {
+        rc = apply_end(&st);
     }
     if (rc == 0 && run_id) {
         *run_id = st.run_id;
     }
-    util_buf_free(&sources);
-    util_buf_free(&st.data);
-    util_free(st.scope_ids);
-    util_free(st.runs);
-    util_arena_free(st.batch);
+    util_spool_cursor_close(&cur);
+    apply_done(&st);
     return rc;
+}
+
+/* ------------------------------------------------------- pipelined apply */
+
+/*
+ * The writer thread applies on its own connection what the planner has
+ * published, then waits for more; the planner thread (relais_plan_publish,
+ * relais_plan_writer_finish) raises the limit and says when the plan is
+ * complete. Only `published`, `planning_done`, `stop` and the outcome are
+ * shared, under the lock; the plan's scopes are final from the first publish.
+ */
+struct relais_plan_writer {
+    apply_state st;
+    util_spool_cursor cur;
+    pthread_t thread;
+    bool running;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint64_t published; /* bytes of complete operations */
+    bool scopes_ready;  /* first publish seen */
+    bool planning_done;
+    bool stop;     /* roll back: the plan will not be applied */
+    bool finished; /* the thread is past the last operation */
+    int rc;        /* the thread's outcome, with its message */
+    char *error;
+};
+
+static int wait_for_ops(relais_plan_writer *w, util_spool_cursor *cur, bool *done)
+{
+    pthread_mutex_lock(&w->lock);
+    while (cur->limit == w->published && !w->planning_done && !w->stop) {
+        pthread_cond_wait(&w->cond, &w->lock);
+    }
+    bool stop = w->stop;
+    cur->limit = w->published;
+    *done = w->planning_done && cur->pos == w->published;
+    pthread_mutex_unlock(&w->lock);
+    if (stop) {
+        relais_error_set("%s", _("écriture interrompue"));
+        return RELAIS_EREFUSED;
+    }
+    return 0;
+}
+
+static void *writer_main(void *arg)
+{
+    relais_plan_writer *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->scopes_ready && !w->stop) {
+        pthread_cond_wait(&w->cond, &w->lock);
+    }
+    bool stop = w->stop;
+    pthread_mutex_unlock(&w->lock);
+    int rc = 0;
+    if (!stop) {
+        rc = apply_begin(&w->st);
+        if (rc == 0) {
+            rc = apply_ops(&w->st, &w->cur, w);
+        }
+    }
+    pthread_mutex_lock(&w->lock);
+    w->rc = rc;
+    w->finished = true;
+    if (rc < 0 && w->error == NULL) {
+        w->error = util_strdup(relais_error_last());
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+int relais_plan_writer_start(relais_plan_writer **out, relais_plan *p, relais_store *conn)
+{
+    *out = NULL;
+    if (p->writer) {
+        relais_error_set("%s", _("ce plan est déjà en cours d'écriture"));
+        return RELAIS_EINVALID;
+    }
+    relais_plan_writer *w = util_calloc(1, sizeof *w);
+    if (w == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    uint64_t readable = 0;
+    /* In the file from now on: the thread reads what the planner keeps appending. */
+    int rc = util_spool_publish(p->ops, true, &readable);
+    if (rc == 0) {
+        rc = util_spool_cursor_open(&w->cur, p->ops);
+    }
+    if (rc == 0) {
+        rc = apply_init(&w->st, p, conn);
+    }
+    if (rc < 0) {
+        util_spool_cursor_close(&w->cur);
+        apply_done(&w->st);
+        util_free(w);
+        return rc;
+    }
+    w->cur.limit = 0; /* nothing before the first publish */
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        relais_error_set("%s", _("impossible de démarrer le fil d'écriture"));
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->cond);
+        util_spool_cursor_close(&w->cur);
+        apply_done(&w->st);
+        util_free(w);
+        return RELAIS_ENOMEM;
+    }
+    w->running = true;
+    p->writer = w;
+    *out = w;
+    return 0;
+}
+
+/* Hand over what is planned; the writer's error, if it stopped on one. */
+int plan_writer_publish(relais_plan_writer *w, bool done)
+{
+    uint64_t readable = 0;
+    int rc = util_spool_publish(w->st.p->ops, true, &readable);
+    pthread_mutex_lock(&w->lock);
+    if (rc == 0) {
+        w->published = readable;
+        w->scopes_ready = true;
+        w->planning_done = done;
+    }
+    int wrc = w->finished ? w->rc : 0;
+    if (wrc < 0) {
+        relais_error_set("%s", w->error ? w->error : _("erreur inconnue"));
+    }
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    return rc < 0 ? rc : wrc;
+}
+
+static void writer_join(relais_plan_writer *w, bool stop)
+{
+    if (!w->running) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->stop = w->stop || stop;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    w->running = false;
+}
+
+int relais_plan_writer_finish(relais_plan_writer *w, int64_t *run_id)
+{
+    int rc = plan_writer_publish(w, true);
+    writer_join(w, rc < 0);
+    if (rc == 0 && w->rc < 0) {
+        relais_error_set("%s", w->error ? w->error : _("erreur inconnue"));
+        rc = w->rc;
+    }
+    if (rc == 0) {
+        rc = apply_end(&w->st);
+    }
+    if (rc == 0 && run_id) {
+        *run_id = w->st.run_id;
+    }
+    if (rc < 0) {
+        apply_done(&w->st); /* rolled back now: the hub is free for what follows */
+    }
+    return rc;
+}
+
+void relais_plan_writer_free(relais_plan_writer *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    writer_join(w, true);
+    if (w->st.p && w->st.p->writer == w) {
+        w->st.p->writer = NULL;
+    }
+    apply_done(&w->st);
+    util_spool_cursor_close(&w->cur);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    util_free(w->error);
+    util_free(w);
 }

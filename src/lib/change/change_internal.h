@@ -43,6 +43,9 @@ struct relais_plan {
     int64_t approve_run;
     /* Set by relais_run_revert_plan: the run this plan undoes (marked reverted on apply). */
     int64_t reverts;
+    /* Applying while planning (relais_plan_writer_start); scopes are final once published. */
+    relais_plan_writer *writer;
+    bool published;
 };
 
 typedef struct op_header {
@@ -70,7 +73,10 @@ typedef struct plan_op {
 } plan_op;
 
 /* Read the next operation of a rewound spool; RELAIS_ENOTFOUND at the end. */
-int plan_read_op(plan_op *out, util_spool *sp, util_arena *a);
+int plan_read_op(plan_op *out, util_spool_cursor *sp, util_arena *a);
+
+/* Hand the operations planned so far to the plan's writer (done: the plan is complete). */
+int plan_writer_publish(relais_plan_writer *w, bool done);
 
 /* Serialize a plan (scopes, counters, operations, warnings) for a quarantined run. */
 int plan_serialize(util_buf *out, relais_plan *p);

@@ -85,6 +85,7 @@ void relais_plan_free(relais_plan *p)
     if (p == NULL) {
         return;
     }
+    relais_plan_writer_free(p->writer);
     for (size_t i = 0; i < p->n_scopes; i++) {
         scope_free(&p->scopes[i]);
     }
@@ -95,6 +96,15 @@ void relais_plan_free(relais_plan *p)
     util_spool_free(p->warnings);
     util_arena_free(p->scratch);
     util_free(p);
+}
+
+int relais_plan_publish(relais_plan *p)
+{
+    if (p->writer == NULL) {
+        return 0;
+    }
+    p->published = true;
+    return plan_writer_publish(p->writer, false);
 }
 
 int relais_plan_add_source(relais_plan *p, const char *path)
@@ -137,6 +147,10 @@ int relais_plan_scope(int64_t *scope_ref, relais_plan *p, const relais_scope_spe
         uai[i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
     }
     uai[8] = '\0';
+    if (p->writer && p->published) {
+        relais_error_set(_("périmètre %s déclaré après le début de l'écriture"), uai);
+        return RELAIS_EINVALID;
+    }
     for (size_t i = 0; i < p->n_scopes; i++) {
         if (p->scopes[i].year == spec->year && strcmp(p->scopes[i].uai, uai) == 0) {
             *scope_ref = p->scopes[i].ref;
@@ -657,10 +671,10 @@ size_t relais_plan_n_warnings(const relais_plan *p, relais_severity severity)
     return severity <= RELAIS_SEVERITY_ERROR ? p->n_warnings[severity] : 0;
 }
 
-static int read_str(util_spool *sp, util_arena *a, const char **out)
+static int read_str(util_spool_cursor *sp, util_arena *a, const char **out)
 {
     uint32_t len;
-    int rc = util_spool_read(sp, &len, sizeof len);
+    int rc = util_spool_cursor_read(sp, &len, sizeof len);
     if (rc < 0) {
         return rc == RELAIS_ENOTFOUND ? RELAIS_EIO : rc;
     }
@@ -672,7 +686,7 @@ static int read_str(util_spool *sp, util_arena *a, const char **out)
     if (s == NULL) {
         return RELAIS_ENOMEM;
     }
-    rc = util_spool_read(sp, s, len);
+    rc = util_spool_cursor_read(sp, s, len);
     if (rc < 0) {
         return RELAIS_EIO;
     }
@@ -683,7 +697,8 @@ static int read_str(util_spool *sp, util_arena *a, const char **out)
 
 int relais_plan_foreach_warning(relais_plan *p, relais_warning_cb cb, void *payload)
 {
-    int rc = util_spool_rewind(p->warnings);
+    util_spool_cursor cur;
+    int rc = util_spool_cursor_open(&cur, p->warnings);
     util_arena *a = NULL;
     if (rc == 0) {
         rc = util_arena_new(&a, 4096);
@@ -692,44 +707,45 @@ int relais_plan_foreach_warning(relais_plan *p, relais_warning_cb cb, void *payl
         uint8_t sev = 0;
         int32_t kind = -1;
         uint64_t line = 0;
-        rc = util_spool_read(p->warnings, &sev, sizeof sev);
+        rc = util_spool_cursor_read(&cur, &sev, sizeof sev);
         if (rc == RELAIS_ENOTFOUND) {
             rc = 0;
             break;
         }
         if (rc == 0) {
-            rc = util_spool_read(p->warnings, &kind, sizeof kind);
+            rc = util_spool_cursor_read(&cur, &kind, sizeof kind);
         }
         if (rc == 0) {
-            rc = util_spool_read(p->warnings, &line, sizeof line);
+            rc = util_spool_cursor_read(&cur, &line, sizeof line);
         }
         relais_warning w = {.severity = (relais_severity)sev, .kind = kind, .line = line};
         util_arena_reset(a);
         if (rc == 0) {
-            rc = read_str(p->warnings, a, &w.code);
+            rc = read_str(&cur, a, &w.code);
         }
         if (rc == 0) {
-            rc = read_str(p->warnings, a, &w.file);
+            rc = read_str(&cur, a, &w.file);
         }
         if (rc == 0) {
-            rc = read_str(p->warnings, a, &w.ids);
+            rc = read_str(&cur, a, &w.ids);
         }
         if (rc == 0) {
-            rc = read_str(p->warnings, a, &w.message);
+            rc = read_str(&cur, a, &w.message);
         }
         if (rc == 0) {
             rc = cb(&w, payload);
         }
     }
+    util_spool_cursor_close(&cur);
     util_arena_free(a);
     return rc;
 }
 
 /* ------------------------------------------------------ reading operations */
 
-int plan_read_op(plan_op *out, util_spool *sp, util_arena *a)
+int plan_read_op(plan_op *out, util_spool_cursor *sp, util_arena *a)
 {
-    int rc = util_spool_read(sp, &out->h, sizeof out->h);
+    int rc = util_spool_cursor_read(sp, &out->h, sizeof out->h);
     if (rc < 0) {
         return rc; /* ENOTFOUND at the clean end */
     }
@@ -747,17 +763,17 @@ int plan_read_op(plan_op *out, util_spool *sp, util_arena *a)
     for (uint16_t i = 0; i < out->h.n_values && rc == 0; i++) {
         plan_value *v = &out->values[i];
         uint8_t is_ref = 0;
-        rc = util_spool_read(sp, &v->field, sizeof v->field);
+        rc = util_spool_cursor_read(sp, &v->field, sizeof v->field);
         if (rc == 0) {
-            rc = util_spool_read(sp, &is_ref, sizeof is_ref);
+            rc = util_spool_cursor_read(sp, &is_ref, sizeof is_ref);
         }
         v->is_ref = is_ref != 0;
         v->old_text = v->new_text = NULL;
         v->old_ref = v->new_ref = 0;
         if (rc == 0 && v->is_ref) {
-            rc = util_spool_read(sp, &v->old_ref, sizeof v->old_ref);
+            rc = util_spool_cursor_read(sp, &v->old_ref, sizeof v->old_ref);
             if (rc == 0) {
-                rc = util_spool_read(sp, &v->new_ref, sizeof v->new_ref);
+                rc = util_spool_cursor_read(sp, &v->new_ref, sizeof v->new_ref);
             }
         } else if (rc == 0) {
             rc = read_str(sp, a, &v->old_text);
@@ -788,7 +804,8 @@ static const char *ref_text(util_arena *a, int64_t ref)
 
 int relais_plan_foreach_op(relais_plan *p, relais_plan_op_cb cb, void *payload)
 {
-    int rc = util_spool_rewind(p->ops);
+    util_spool_cursor cur;
+    int rc = util_spool_cursor_open(&cur, p->ops);
     util_arena *a = NULL;
     if (rc == 0) {
         rc = util_arena_new(&a, 16 * 1024);
@@ -796,7 +813,7 @@ int relais_plan_foreach_op(relais_plan *p, relais_plan_op_cb cb, void *payload)
     while (rc == 0) {
         plan_op op;
         util_arena_reset(a);
-        rc = plan_read_op(&op, p->ops, a);
+        rc = plan_read_op(&op, &cur, a);
         if (rc == RELAIS_ENOTFOUND) {
             rc = 0;
             break;
@@ -837,6 +854,7 @@ int relais_plan_foreach_op(relais_plan *p, relais_plan_op_cb cb, void *payload)
         };
         rc = cb(&pub, payload);
     }
+    util_spool_cursor_close(&cur);
     util_arena_free(a);
     return rc;
 }

@@ -167,18 +167,18 @@ static int put_spool(util_buf *b, util_spool *sp)
 {
     size_t size = util_spool_size(sp);
     put_u64(b, size);
-    int rc = util_spool_rewind(sp);
+    util_spool_cursor cur;
+    int rc = util_spool_cursor_open(&cur, sp);
+    if (rc == 0 && size > 0) {
+        rc = util_buf_grow(b, size);
+    }
+    if (rc == 0 && size > 0 && util_spool_cursor_read(&cur, b->data + b->len, size) < 0) {
+        relais_error_set("%s", _("relecture du plan impossible"));
+        rc = RELAIS_EIO;
+    }
+    util_spool_cursor_close(&cur);
     if (rc < 0 || size == 0) {
         return rc;
-    }
-    rc = util_buf_grow(b, size);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = util_spool_read(sp, b->data + b->len, size);
-    if (rc < 0) {
-        relais_error_set("%s", _("relecture du plan impossible"));
-        return RELAIS_EIO;
     }
     b->len += size;
     b->data[b->len] = '\0';

@@ -534,52 +534,49 @@ int siecle_check_groups(siecle_run *run)
 }
 
 /* After parsing: every structure the students reference exists in Structures. */
-int siecle_check_consistency(siecle_run *run)
+int siecle_check_consistency(siecle_run *run, const sgroup *g)
 {
-    for (size_t i = 0; i < run->n_groups; i++) {
-        sgroup *g = &run->groups[i];
-        sfile *el = g->f[SF_ELEVES], *st = g->f[SF_STRUCTURES];
-        if (el == NULL || st == NULL || el->struct_refs == NULL) {
+    sfile *el = g->f[SF_ELEVES], *st = g->f[SF_STRUCTURES];
+    if (el == NULL || st == NULL || el->struct_refs == NULL) {
+        return 0;
+    }
+    /* Report the reference that comes first in the file. */
+    const char *bad = NULL;
+    size_t bad_len = 0;
+    int64_t bad_line = INT64_MAX;
+    size_t pos = 0;
+    const char *key;
+    size_t key_len;
+    int64_t line;
+    while (util_map_next(el->struct_refs, &pos, &key, &key_len, &line)) {
+        if (key[0] == 'G' && !run->o.groups) {
             continue;
         }
-        /* Report the reference that comes first in the file. */
-        const char *bad = NULL;
-        size_t bad_len = 0;
-        int64_t bad_line = INT64_MAX;
-        size_t pos = 0;
-        const char *key;
-        size_t key_len;
-        int64_t line;
-        while (util_map_next(el->struct_refs, &pos, &key, &key_len, &line)) {
-            if (key[0] == 'G' && !run->o.groups) {
-                continue;
-            }
-            if (st->struct_defs && util_map_get(st->struct_defs, key, key_len, NULL)) {
-                continue;
-            }
-            if (line < bad_line) {
-                bad = key;
-                bad_len = key_len;
-                bad_line = line;
-            }
+        if (st->struct_defs && util_map_get(st->struct_defs, key, key_len, NULL)) {
+            continue;
         }
-        if (bad) {
-            bool group = bad[0] == 'G';
-            if (group) {
-                relais_error_set(_("%s:%lld : élément STRUCTURE : le groupe « %.*s » est absent "
-                                   "de %s : les fichiers ne viennent pas du même export, "
-                                   "exportez-les à nouveau ensemble"),
-                                 el->name, (long long)bad_line, (int)(bad_len - 2), bad + 2,
-                                 st->name);
-            } else {
-                relais_error_set(_("%s:%lld : élément STRUCTURE : la division « %.*s » est "
-                                   "absente de %s : les fichiers ne viennent pas du même export, "
-                                   "exportez-les à nouveau ensemble"),
-                                 el->name, (long long)bad_line, (int)(bad_len - 2), bad + 2,
-                                 st->name);
-            }
-            return RELAIS_EREFUSED;
+        if (line < bad_line) {
+            bad = key;
+            bad_len = key_len;
+            bad_line = line;
         }
+    }
+    if (bad) {
+        bool group = bad[0] == 'G';
+        if (group) {
+            relais_error_set(_("%s:%lld : élément STRUCTURE : le groupe « %.*s » est absent "
+                               "de %s : les fichiers ne viennent pas du même export, "
+                               "exportez-les à nouveau ensemble"),
+                             el->name, (long long)bad_line, (int)(bad_len - 2), bad + 2,
+                             st->name);
+        } else {
+            relais_error_set(_("%s:%lld : élément STRUCTURE : la division « %.*s » est "
+                               "absente de %s : les fichiers ne viennent pas du même export, "
+                               "exportez-les à nouveau ensemble"),
+                             el->name, (long long)bad_line, (int)(bad_len - 2), bad + 2,
+                             st->name);
+        }
+        return RELAIS_EREFUSED;
     }
     return 0;
 }

@@ -280,7 +280,7 @@ typedef struct siecle_run {
 /* inputs.c */
 int siecle_collect_inputs(siecle_run *run, const char *const *paths, size_t n_paths);
 int siecle_check_groups(siecle_run *run);
-int siecle_check_consistency(siecle_run *run);
+int siecle_check_consistency(siecle_run *run, const sgroup *g);
 void siecle_files_free(siecle_run *run);
 
 /* parse.c */

@@ -637,15 +637,16 @@ static int cmp_size_desc(const void *a, const void *b)
     return (x->size < y->size) - (x->size > y->size);
 }
 
-/* Read every file but Communs (already read), in parallel; report in file order. */
-static int parse_all(siecle_run *run)
+/* Read the files of one establishment but Communs (already read), in parallel; report in
+ * the order the files were given. */
+static int parse_group(siecle_run *run, const sgroup *g)
 {
     parse_queue q = {.run = run};
     sized_file *sized = util_calloc(run->n_files ? run->n_files : 1, sizeof *sized);
     q.files = util_calloc(run->n_files ? run->n_files : 1, sizeof *q.files);
     int rc = sized && q.files ? 0 : RELAIS_ENOMEM;
     for (size_t i = 0; i < run->n_files && rc == 0; i++) {
-        if (run->files[i].type != SF_COMMUN) {
+        if (run->files[i].group == g && run->files[i].type != SF_COMMUN) {
             struct stat st;
             sized[q.n].f = &run->files[i];
             sized[q.n].size = stat(run->files[i].path, &st) == 0 ? st.st_size : 0;
@@ -683,13 +684,15 @@ static int parse_all(siecle_run *run)
     /* The first file in the order given that failed names the error. */
     for (size_t i = 0; i < run->n_files && rc == 0; i++) {
         sfile *f = &run->files[i];
-        if (f->parse_rc < 0) {
+        if (f->group == g && f->parse_rc < 0) {
             relais_error_set("%s", f->parse_error ? f->parse_error : _("erreur inconnue"));
             rc = f->parse_rc;
         }
     }
     for (size_t i = 0; i < run->n_files && rc == 0; i++) {
-        rc = siecle_parse_report(run, &run->files[i]);
+        if (run->files[i].group == g) {
+            rc = siecle_parse_report(run, &run->files[i]);
+        }
     }
     util_free(sized);
     util_free(q.files);
@@ -768,16 +771,22 @@ int siecle_plan_import(relais_plan *plan, relais_store *s, const char *const *pa
     for (size_t i = 0; i < run.n_groups && rc == 0; i++) {
         rc = register_scope(&run, &run.groups[i]);
     }
-    if (rc == 0) {
-        rc = parse_all(&run);
-    }
-    /* 3. The files given together agree. */
-    if (rc == 0) {
-        rc = siecle_check_consistency(&run);
-    }
-    /* 4. The plan, establishment by establishment. */
+    /*
+     * 3. Establishment by establishment: read its files, check that they agree, plan;
+     * with a writer, each plan is applied while the next establishment is read.
+     */
     for (size_t i = 0; i < run.n_groups && rc == 0; i++) {
-        rc = plan_group(&run, &run.groups[i], i);
+        sgroup *g = &run.groups[i];
+        rc = parse_group(&run, g);
+        if (rc == 0) {
+            rc = siecle_check_consistency(&run, g);
+        }
+        if (rc == 0) {
+            rc = plan_group(&run, g, i);
+        }
+        if (rc == 0) {
+            rc = relais_plan_publish(plan);
+        }
     }
     if (rc == 0) {
         siecle_progress(&run, SIECLE_PHASE_PLAN, NULL, run.n_groups, run.n_groups);

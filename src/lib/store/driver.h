@@ -36,6 +36,8 @@ typedef struct store_driver {
     int (*set_schema_version)(store_db *db, int version);
     /* Foreign keys checked at commit for the current transaction. */
     int (*defer_constraints)(store_db *db);
+    /* Memory this connection may keep for the database's pages. */
+    int (*set_cache)(store_db *db, size_t bytes);
     /* Inside a write transaction: the id the next entity row would get. */
     int (*next_entity_id)(store_db *db, int64_t *next);
     /* Does the database hold no table at all? */

@@ -1157,6 +1157,11 @@ int relais_store_defer_constraints(relais_store *s)
     return s->drv->defer_constraints(s->db);
 }
 
+int relais_store_set_cache(relais_store *s, size_t bytes)
+{
+    return s->drv->set_cache(s->db, bytes);
+}
+
 int relais_store_entity_next_id(int64_t *next, relais_store *s)
 {
     return s->drv->next_entity_id(s->db, next);

@@ -146,6 +146,13 @@ static int sq_defer_constraints(store_db *db)
     return sq_exec(db, "PRAGMA defer_foreign_keys = ON");
 }
 
+static int sq_set_cache(store_db *db, size_t bytes)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%zu", bytes >> 10 ? bytes >> 10 : 1);
+    return sq_exec(db, sql);
+}
+
 /* AUTOINCREMENT: the next id is above both the largest id ever given and the largest present. */
 static int sq_next_entity_id(store_db *db, int64_t *next)
 {
@@ -348,6 +355,7 @@ const store_driver store_sqlite_driver = {
     .schema_version = sq_schema_version,
     .set_schema_version = sq_set_schema_version,
     .defer_constraints = sq_defer_constraints,
+    .set_cache = sq_set_cache,
     .next_entity_id = sq_next_entity_id,
     .is_empty = sq_is_empty,
     .has_column = sq_has_column,

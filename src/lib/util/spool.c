@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <string.h>
+#include <unistd.h>
 
 /* Operations are written and read a few bytes at a time: a large stdio buffer, no locking. */
 #define SPOOL_FILE_BUFFER ((size_t)256 << 10)
@@ -16,8 +17,6 @@ struct util_spool {
     FILE *file; /* non-NULL once spilled */
     char *file_buf;
     size_t size;
-    size_t read_pos; /* memory mode */
-    bool reading;
 };
 
 int util_spool_new(util_spool **out, size_t memory_limit)
@@ -66,13 +65,6 @@ static int spill(util_spool *s)
 
 int util_spool_write(util_spool *s, const void *data, size_t len)
 {
-    if (s->reading) {
-        /* Appending after a read: go back to the end. */
-        s->reading = false;
-        if (s->file && fseek(s->file, 0, SEEK_END) != 0) {
-            return RELAIS_EIO;
-        }
-    }
     s->size += len;
     if (s->file == NULL && s->mem.len + len > s->limit) {
         int rc = spill(s);
@@ -95,34 +87,87 @@ size_t util_spool_size(const util_spool *s)
     return s->size;
 }
 
-int util_spool_rewind(util_spool *s)
+int util_spool_publish(util_spool *s, bool to_file, uint64_t *readable)
 {
-    s->reading = true;
-    s->read_pos = 0;
-    if (s->file) {
-        if (fflush(s->file) != 0 || fseek(s->file, 0, SEEK_SET) != 0) {
-            return RELAIS_EIO;
+    if (to_file && s->file == NULL) {
+        int rc = spill(s);
+        if (rc < 0) {
+            return rc;
         }
     }
+    if (s->file && fflush(s->file) != 0) {
+        relais_error_set("%s", _("écriture du fichier temporaire impossible"));
+        return RELAIS_EIO;
+    }
+    *readable = s->size;
     return 0;
 }
 
-int util_spool_read(util_spool *s, void *data, size_t len)
+int util_spool_cursor_open(util_spool_cursor *c, util_spool *s)
 {
-    if (s->file) {
-        size_t n = fread_unlocked(data, 1, len, s->file);
-        if (n == len) {
-            return 0;
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    return util_spool_publish(s, false, &c->limit);
+}
+
+void util_spool_cursor_close(util_spool_cursor *c)
+{
+    util_free(c->buf);
+    c->buf = NULL;
+}
+
+/* Refill the cursor's buffer from the file at its position, never past its limit. */
+static int cursor_fill(util_spool_cursor *c)
+{
+    if (c->buf == NULL) {
+        c->buf = util_malloc(SPOOL_FILE_BUFFER);
+        if (c->buf == NULL) {
+            return RELAIS_ENOMEM;
         }
-        return n == 0 && feof(s->file) ? RELAIS_ENOTFOUND : RELAIS_EIO;
     }
-    if (s->read_pos == s->mem.len) {
+    uint64_t want = UTIL_MIN((uint64_t)SPOOL_FILE_BUFFER, c->limit - c->pos);
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(fileno(c->s->file), c->buf + got, (size_t)want - got,
+                          (off_t)(c->pos + got));
+        if (n <= 0) {
+            relais_error_set("%s", _("lecture du fichier temporaire impossible"));
+            return RELAIS_EIO;
+        }
+        got += (size_t)n;
+    }
+    c->buf_start = c->pos;
+    c->buf_len = got;
+    return 0;
+}
+
+int util_spool_cursor_read(util_spool_cursor *c, void *data, size_t len)
+{
+    if (c->pos == c->limit && len > 0) {
         return RELAIS_ENOTFOUND;
     }
-    if (s->mem.len - s->read_pos < len) {
+    if (c->limit - c->pos < len) {
         return RELAIS_EIO;
     }
-    memcpy(data, s->mem.data + s->read_pos, len);
-    s->read_pos += len;
+    if (c->s->file == NULL) {
+        memcpy(data, c->s->mem.data + c->pos, len);
+        c->pos += len;
+        return 0;
+    }
+    char *out = data;
+    while (len > 0) {
+        if (c->pos < c->buf_start || c->pos >= c->buf_start + c->buf_len) {
+            int rc = cursor_fill(c);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        size_t at = (size_t)(c->pos - c->buf_start);
+        size_t n = UTIL_MIN(len, c->buf_len - at);
+        memcpy(out, c->buf + at, n);
+        out += n;
+        len -= n;
+        c->pos += n;
+    }
     return 0;
 }

@@ -237,10 +237,32 @@ int util_spool_new(util_spool **out, size_t memory_limit);
 void util_spool_free(util_spool *s);
 int util_spool_write(util_spool *s, const void *data, size_t len);
 size_t util_spool_size(const util_spool *s);
-/** Start reading from the beginning (finishes writing first). */
-int util_spool_rewind(util_spool *s);
-/** Read exactly len bytes; RELAIS_ENOTFOUND at a clean end, RELAIS_EIO on a short read. */
-int util_spool_read(util_spool *s, void *data, size_t len);
+/**
+ * Make what was written so far readable by cursors (the file's buffer is
+ * written out); *readable = bytes a cursor may read. With to_file, the spool
+ * also leaves memory for good: cursors in other threads may then read while
+ * this thread keeps writing (memory would be reallocated under them).
+ */
+int util_spool_publish(util_spool *s, bool to_file, uint64_t *readable);
+
+/**
+ * An independent reader of a spool: it reads its own copy of the bytes (pread
+ * on the spilled file), so it may run in another thread than the writer's, up
+ * to `limit` bytes, which its owner raises as the writer publishes.
+ */
+typedef struct util_spool_cursor {
+    util_spool *s;
+    uint64_t pos, limit;
+    char *buf; /* file mode: bytes [buf_start, buf_start + buf_len) of the file */
+    uint64_t buf_start;
+    size_t buf_len;
+} util_spool_cursor;
+
+/** Read from the beginning, up to everything written so far (published first). */
+int util_spool_cursor_open(util_spool_cursor *c, util_spool *s);
+/** Read exactly len bytes; RELAIS_ENOTFOUND at `limit`, RELAIS_EIO when it cuts the bytes. */
+int util_spool_cursor_read(util_spool_cursor *c, void *data, size_t len);
+void util_spool_cursor_close(util_spool_cursor *c);
 
 /* --------------------------------------------------------------- files */
 
