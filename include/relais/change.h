@@ -223,8 +223,9 @@ int relais_plan_apply(int64_t *run_id, relais_plan *p);
  * relais_plan_writer_finish applies the rest and commits once the plan is
  * complete; relais_plan_writer_free without finish rolls everything back (a
  * refused import, thresholds exceeded: nothing is written). The plan's scopes
- * must all be declared before the first publish. `conn` stays the caller's and
- * must outlive the writer.
+ * must all be declared before its first operation (the plan also publishes by
+ * itself every few megabytes of operations). `conn` stays the caller's and must
+ * outlive the writer.
  */
 typedef struct relais_plan_writer relais_plan_writer;
 int relais_plan_writer_start(relais_plan_writer **out, relais_plan *p, relais_store *conn);

@@ -46,6 +46,7 @@ struct relais_plan {
     /* Applying while planning (relais_plan_writer_start); scopes are final once published. */
     relais_plan_writer *writer;
     bool published;
+    uint64_t published_size; /* bytes of operations handed over */
 };
 
 typedef struct op_header {

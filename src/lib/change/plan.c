@@ -104,6 +104,7 @@ int relais_plan_publish(relais_plan *p)
         return 0;
     }
     p->published = true;
+    p->published_size = util_spool_size(p->ops);
     return plan_writer_publish(p->writer, false);
 }
 
@@ -368,9 +369,19 @@ static int put_str(relais_plan *p, const char *s)
     return rc;
 }
 
+/* With a writer, operations are handed over every few megabytes, so that it starts early. */
+#define PUBLISH_BYTES ((uint64_t)2 << 20)
+
 static int put_header(relais_plan *p, relais_op op, const relais_record *r, uint16_t n_values,
                       int64_t ordinal, const char *label, const char *date)
 {
+    /* Every operation before this one is complete: a point where the writer may take them. */
+    if (p->writer && util_spool_size(p->ops) - p->published_size >= PUBLISH_BYTES) {
+        int rc = relais_plan_publish(p);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     op_header h = {
         .op = (uint8_t)op,
         .kind = (uint8_t)r->kind,

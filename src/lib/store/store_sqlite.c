@@ -9,6 +9,7 @@
 
 #include <relais/error.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,6 +43,18 @@ static int sq_exec(store_db *db, const char *sql)
     return 0;
 }
 
+/*
+ * Before SQLite's first use: no memory statistics, which take a process-wide lock
+ * on every allocation — contended when a planner and a writer thread each use
+ * their connection (relais_plan_writer).
+ */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(store_db **out, const char *location, bool create, bool *created)
 {
     *out = NULL;
@@ -66,6 +79,7 @@ static int sq_open(store_db **out, const char *location, bool create, bool *crea
         util_free(db);
         return RELAIS_ENOMEM;
     }
+    pthread_once(&sqlite_once, sqlite_configure);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = 0;
     if (sqlite3_open_v2(location, &db->db, flags, NULL) != SQLITE_OK) {
