@@ -375,6 +375,7 @@ static int run_match(cli_ctx *ctx, cli_args *args)
                                  "avec --dry-run"));
     }
     match_read_options ro = MATCH_READ_OPTIONS_INIT;
+    ro.partner = partner;
     const char *format = cli_value(args, "format");
     if (format) {
         if (strcasecmp(format, "csv") == 0) {

@@ -65,4 +65,24 @@ touch occupe
 expect_status 3 "$RELAIS" --db a.db export oneroster --uai "$UAI" --out occupe
 contains "$WORK/.err" "occupe"
 [ -f occupe ] && [ ! -s occupe ] || fail "le fichier occupe a été modifié"
+# The identifiers export read back: a second hub with the same SIECLE and STS-Web data gets
+# the partner's links from it (relais match), and its own export is the same file.
+"$RELAIS" gen --out pdata --seed 9 --establishments 1 --students 300 --year 2025 \
+    --partner agate >/dev/null
+PUAI=$(ls pdata | grep -v '\.tsv$')
+for db in p1 p2; do
+    expect_status 0 "$RELAIS" --db $db.db init --year 2025
+    expect_status 0 "$RELAIS" --db $db.db import siecle pdata
+    expect_status 0 "$RELAIS" --db $db.db import sts "pdata/$PUAI/sts_emp_${PUAI}_2025.xml"
+done
+expect_status 0 "$RELAIS" --db p1.db match --partner agate "pdata/$PUAI/partner_agate.csv"
+expect_status 0 "$RELAIS" --db p1.db export identifiants --uai "$PUAI" --out p1out
+linked=$(awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /agate/) c = i; next }
+                     $c != "" { n++ } END { print n + 0 }' "p1out/identifiants_${PUAI}_2025.csv")
+[ "$linked" -gt 100 ] || fail "trop peu de liens agate dans l'export ($linked)"
+expect_status 0 "$RELAIS" --db p2.db match --partner agate "p1out/identifiants_${PUAI}_2025.csv"
+[ ! -s "$WORK/.err" ] || { cat "$WORK/.err" >&2; fail "avertissements à la relecture de l'export"; }
+expect_status 0 "$RELAIS" --db p2.db export identifiants --uai "$PUAI" --out p2out
+cmp "p1out/identifiants_${PUAI}_2025.csv" "p2out/identifiants_${PUAI}_2025.csv" ||
+    fail "l'export des identifiants relu par relais match ne redonne pas le même fichier"
 echo "test_export : OK"

@@ -126,11 +126,14 @@ typedef struct match_read_options {
     const char *file_name; /* for messages */
     match_warn_cb warn;    /* may be NULL */
     void *payload;
+    /* The partner's name: a CSV without an id column takes its ids from the column of
+     * that name (the identifiers export read back). May be NULL. */
+    const char *partner;
 } match_read_options;
 
 #define MATCH_READ_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        MATCH_FORMAT_AUTO, NULL, NULL, NULL                                                        \
+        MATCH_FORMAT_AUTO, NULL, NULL, NULL, NULL                                                  \
     }
 
 /**

@@ -308,6 +308,8 @@ enum {
     COL_ENFANTS,
     COL_CLASSE,
     COL_UAI,
+    COL_SIECLE_ID,
+    COL_UNUSED, /* known, not read: the identifiers export's own columns */
     N_COLS
 };
 
@@ -350,6 +352,9 @@ static const struct {
     {COL_CLASSE, "division"},
     {COL_UAI, "uai"},
     {COL_UAI, "rne"},
+    {COL_SIECLE_ID, "siecle_id"},
+    {COL_UNUSED, "relais_id"},
+    {COL_UNUSED, "sts_id"},
 };
 
 static const char *const required_cols[] = {"categorie", "id", "nom", "prenom", "date_naissance"};
@@ -366,12 +371,21 @@ static int read_partner_csv(reader *r, csv *c)
                          r->file);
         return RELAIS_EINVALID;
     }
+    char partner_key[64] = "";
+    if (r->opt->partner) {
+        header_key(partner_key, sizeof partner_key, r->opt->partner, strlen(r->opt->partner));
+    }
+    int partner_col = -1;
     for (size_t i = 0; i < c->n; i++) {
         size_t len;
         const char *s = csv_get(c, i, &len);
         char key[64];
         header_key(key, sizeof key, s, len);
         bool known = false;
+        if (partner_key[0] && strcmp(key, partner_key) == 0 && partner_col < 0) {
+            partner_col = (int)i;
+            known = true;
+        }
         for (size_t k = 0; k < UTIL_ARRAY_LEN(header_names); k++) {
             if (strcmp(key, header_names[k].key) == 0) {
                 if (col[header_names[k].col] < 0) {
@@ -385,6 +399,15 @@ static int read_partner_csv(reader *r, csv *c)
                               _("%s:%lu : colonne « %.*s » inconnue, ignorée"), r->file, c->line,
                               (int)len, s);
         }
+    }
+    /*
+     * No id column: the column named after the partner holds its ids — the identifiers
+     * export (relais export identifiants, one column per application) read back. There an
+     * empty cell is a person without an account yet, not a faulty row.
+     */
+    bool ids_of_partner = col[COL_ID] < 0 && partner_col >= 0;
+    if (ids_of_partner) {
+        col[COL_ID] = partner_col;
     }
     for (int i = 0; i < 5; i++) {
         if (col[i] < 0) {
@@ -412,6 +435,9 @@ static int read_partner_csv(reader *r, csv *c)
             continue;
         }
         const char *id = field_str(r, c, col[COL_ID]);
+        if (id == NULL && ids_of_partner) {
+            continue;
+        }
         if (id == NULL) {
             match_reader_warn(r, line, "ID_ABSENT",
                               _("%s:%lu : identifiant absent : ligne ignorée"), r->file, line);
@@ -469,6 +495,7 @@ static int read_partner_csv(reader *r, csv *c)
         p->code_postal = field_str(r, c, col[COL_CP]);
         p->classe = field_str(r, c, col[COL_CLASSE]);
         p->uai = field_str(r, c, col[COL_UAI]);
+        p->siecle_id = field_str(r, c, col[COL_SIECLE_ID]);
         const char *kids = field_str(r, c, col[COL_ENFANTS]);
         if (kids) {
             if (cat != MATCH_GUARDIAN) {
