@@ -438,18 +438,26 @@ static void plan_chunk(fixture *fx, relais_plan *p, int64_t scope, int chunk, in
     }
 }
 
+/* A plan for one new establishment, with its writer on the second connection. */
+static relais_plan_writer *start_writer(fixture *fx, relais_store *conn, const char *uai,
+                                        const char *command, relais_plan **p, int64_t *scope)
+{
+    assert_int_equal(relais_plan_new(p, fx->s, command), 0);
+    relais_scope_spec spec = {.uai = uai, .year = 2025};
+    assert_int_equal(relais_plan_scope(scope, *p, &spec), 0);
+    relais_plan_writer *w;
+    assert_int_equal(relais_plan_writer_start(&w, *p, conn), 0);
+    return w;
+}
+
 static void test_change__writer_applies_while_planning(void **state)
 {
     fixture *fx = *state;
     relais_store *conn;
     assert_int_equal(relais_store_open(&conn, fx->path, 0), 0);
     relais_plan *p;
-    assert_int_equal(relais_plan_new(&p, fx->s, "test pipeline"), 0);
-    relais_scope_spec spec = {.uai = "0999997W", .year = 2025};
     int64_t scope;
-    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
-    relais_plan_writer *w;
-    assert_int_equal(relais_plan_writer_start(&w, p, conn), 0);
+    relais_plan_writer *w = start_writer(fx, conn, "0999997W", "test pipeline", &p, &scope);
     enum { N = 700, CHUNKS = 4 };
     static int64_t refs[N];
     for (int c = 0; c < CHUNKS; c++) {
@@ -498,12 +506,8 @@ static void test_change__writer_writes_nothing_unless_finished(void **state)
 
     /* Abandoned after two publishes (a refused import, thresholds exceeded). */
     relais_plan *p;
-    assert_int_equal(relais_plan_new(&p, fx->s, "test abandoned"), 0);
-    relais_scope_spec spec = {.uai = "0999995U", .year = 2025};
     int64_t scope;
-    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
-    relais_plan_writer *w;
-    assert_int_equal(relais_plan_writer_start(&w, p, conn), 0);
+    relais_plan_writer *w = start_writer(fx, conn, "0999995U", "test abandoned", &p, &scope);
     for (int c = 0; c < 2; c++) {
         plan_chunk(fx, p, scope, c, 300, refs);
         assert_int_equal(relais_plan_publish(p), 0);
@@ -518,9 +522,7 @@ static void test_change__writer_writes_nothing_unless_finished(void **state)
 
     /* The writer fails (the same student created twice, in two publishes): the planner
      * hears of it, nothing is written. */
-    assert_int_equal(relais_plan_new(&p, fx->s, "test duplicate"), 0);
-    assert_int_equal(relais_plan_scope(&scope, p, &spec), 0);
-    assert_int_equal(relais_plan_writer_start(&w, p, conn), 0);
+    w = start_writer(fx, conn, "0999995U", "test duplicate", &p, &scope);
     int rc = 0;
     for (int c = 0; c < 2 && rc == 0; c++) {
         relais_record *r = relais_record_new(fx->a, RELAIS_KIND_STUDENT);
