@@ -225,17 +225,11 @@ static void tick(pctx *x)
 
 /* --------------------------------------------------------------- warnings */
 
-static int pwarn(pctx *x, relais_severity sev, const char *code, unsigned long line, int kind,
-                 const char *ids, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-
-static int pwarn(pctx *x, relais_severity sev, const char *code, unsigned long line, int kind,
-                 const char *ids, const char *fmt, ...)
+static int pwarn_v(pctx *x, relais_severity sev, const char *code, unsigned long line, int kind,
+                   const char *ids, const char *fmt, va_list ap)
 {
     util_buf msg = UTIL_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
     int rc = util_buf_vprintf(&msg, fmt, ap);
-    va_end(ap);
     /* Kept with the file (threads read files in parallel), added to the plan in file order. */
     if (rc == 0) {
         proto_builder *b = &x->w->wpb;
@@ -251,6 +245,19 @@ static int pwarn(pctx *x, relais_severity sev, const char *code, unsigned long l
         rc = pb_end(b, x->w->warn, NULL);
     }
     util_buf_free(&msg);
+    return rc;
+}
+
+static int pwarn(pctx *x, relais_severity sev, const char *code, unsigned long line, int kind,
+                 const char *ids, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static int pwarn(pctx *x, relais_severity sev, const char *code, unsigned long line, int kind,
+                 const char *ids, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = pwarn_v(x, sev, code, line, kind, ids, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
@@ -526,11 +533,47 @@ static const char *ids_of(pctx *x, const char *what, const char *v)
     return siecle_cat(x->w->arena, what, " ", v ? v : "?", NULL);
 }
 
-/* Count a record refused while reading (the scope is registered before parsing). */
-static int count_ignored(pctx *x, relais_kind kind)
+/* A warning whose element is left out: counted as ignored under its kind for the report
+ * (the scope is registered before parsing). */
+static int pignore(pctx *x, relais_severity sev, const char *code, unsigned long line,
+                   relais_kind kind, const char *ids, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+static int pignore(pctx *x, relais_severity sev, const char *code, unsigned long line,
+                   relais_kind kind, const char *ids, const char *fmt, ...)
 {
-    x->f->ignored[kind]++;
-    return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = pwarn_v(x, sev, code, line, (int)kind, ids, fmt, ap);
+    va_end(ap);
+    if (rc == 0) {
+        x->f->ignored[kind]++;
+    }
+    return rc;
+}
+
+/*
+ * The numeric id attribute `name` (ELEVE_ID, PERSONNE_ID) of a person's element, and the
+ * ids its warnings show. 1 when usable; 0 when absent or not numeric: the element is
+ * refused with `refused` (a msgid) and counted as ignored under `kind`.
+ */
+static int id_attr(pctx *x, const xml_node *n, const char *name, relais_kind kind,
+                   const char *code, const char *refused, const char **id, size_t *len,
+                   const char **ids)
+{
+    *len = 0;
+    *id = attr_trim(x, n, name, len);
+    *ids = ids_of(x, name, *id);
+    if (*ids == NULL) {
+        return RELAIS_ENOMEM;
+    }
+    int64_t num;
+    if (*id != NULL && siecle_id_parse(*id, *len, &num)) {
+        return 1;
+    }
+    int rc = pignore(x, RELAIS_SEVERITY_ERROR, code, xml_node_line(n), kind, *ids, "%s",
+                     _(refused));
+    return rc < 0 ? rc : 0;
 }
 
 static int end_main(pctx *x)
@@ -546,18 +589,12 @@ static int on_eleve(const xml_node *n, void *payload)
     pctx *x = payload;
     tick(x);
     proto_builder *b = &x->w->pb;
-    size_t len = 0;
-    const char *id = attr_trim(x, n, "ELEVE_ID", &len);
-    int64_t num;
-    const char *ids = ids_of(x, "ELEVE_ID", id);
-    if (ids == NULL) {
-        return RELAIS_ENOMEM;
-    }
-    if (id == NULL || !siecle_id_parse(id, len, &num)) {
-        int rc = pwarn(x, RELAIS_SEVERITY_ERROR, "ELEVE_ID_INVALIDE", xml_node_line(n),
-                       RELAIS_KIND_STUDENT, ids,
-                       "%s", _("élève sans attribut ELEVE_ID numérique : élève refusé"));
-        return rc < 0 ? rc : count_ignored(x, RELAIS_KIND_STUDENT);
+    size_t len;
+    const char *id, *ids;
+    int ok = id_attr(x, n, "ELEVE_ID", RELAIS_KIND_STUDENT, "ELEVE_ID_INVALIDE",
+                     N_("élève sans attribut ELEVE_ID numérique : élève refusé"), &id, &len, &ids);
+    if (ok <= 0) {
+        return ok;
     }
     pb_begin(b, P_STUDENT, xml_node_line(n));
     pb_set(b, RELAIS_STUDENT_ELEVE_ID, id, len, true);
@@ -590,18 +627,13 @@ static int on_option(const xml_node *n, void *payload)
     pctx *x = payload;
     tick(x);
     proto_builder *b = &x->w->pb;
-    size_t len = 0, id_len;
-    const char *id = attr_trim(x, n, "ELEVE_ID", &id_len);
-    const char *ids = ids_of(x, "ELEVE_ID", id);
-    if (ids == NULL) {
-        return RELAIS_ENOMEM;
-    }
-    int64_t num;
-    if (id == NULL || !siecle_id_parse(id, id_len, &num)) {
-        int rc = pwarn(x, RELAIS_SEVERITY_ERROR, "ELEVE_ID_INVALIDE", xml_node_line(n),
-                       RELAIS_KIND_STUDENT_OPTION, ids,
-                       "%s", _("options sans attribut ELEVE_ID numérique : ignorées"));
-        return rc < 0 ? rc : count_ignored(x, RELAIS_KIND_STUDENT_OPTION);
+    size_t id_len;
+    const char *id, *ids;
+    int ok = id_attr(x, n, "ELEVE_ID", RELAIS_KIND_STUDENT_OPTION, "ELEVE_ID_INVALIDE",
+                     N_("options sans attribut ELEVE_ID numérique : ignorées"), &id, &id_len,
+                     &ids);
+    if (ok <= 0) {
+        return ok;
     }
     int rc = 0;
     const char *seen[64];
@@ -616,12 +648,9 @@ static int on_option(const xml_node *n, void *payload)
         rc = map_children(x, c, &x->maps->option, RELAIS_KIND_STUDENT_OPTION, ids, NULL);
         const char *mat = b->v[RELAIS_STUDENT_OPTION_CODE_MATIERE];
         if (rc == 0 && mat == NULL) {
-            rc = pwarn(x, RELAIS_SEVERITY_WARNING, "OPTION_SANS_MATIERE", xml_node_line(c),
+            rc = pignore(x, RELAIS_SEVERITY_WARNING, "OPTION_SANS_MATIERE", xml_node_line(c),
                        RELAIS_KIND_STUDENT_OPTION, ids,
                        "%s", _("option sans CODE_MATIERE : ignorée"));
-            if (rc == 0) {
-                rc = count_ignored(x, RELAIS_KIND_STUDENT_OPTION);
-            }
             continue;
         }
         bool dup = false;
@@ -629,20 +658,16 @@ static int on_option(const xml_node *n, void *payload)
             dup = strcmp(seen[i], mat) == 0;
         }
         if (rc == 0 && dup) {
-            rc = pwarn(x, RELAIS_SEVERITY_WARNING, "OPTION_EN_DOUBLE", xml_node_line(c),
+            rc = pignore(x, RELAIS_SEVERITY_WARNING, "OPTION_EN_DOUBLE", xml_node_line(c),
                        RELAIS_KIND_STUDENT_OPTION, ids,
                        _("matière %s donnée deux fois dans les options de l'élève : la "
                          "seconde est ignorée"),
                        mat);
-            if (rc == 0) {
-                rc = count_ignored(x, RELAIS_KIND_STUDENT_OPTION);
-            }
             continue;
         }
         if (rc == 0 && n_seen < UTIL_ARRAY_LEN(seen)) {
             seen[n_seen++] = mat;
         }
-        (void)len;
         if (rc == 0) {
             rc = end_main(x);
         }
@@ -657,17 +682,12 @@ static int on_structures_eleve(const xml_node *n, void *payload)
     proto_builder *b = &x->w->pb;
     sfile *f = x->f;
     size_t id_len;
-    const char *id = attr_trim(x, n, "ELEVE_ID", &id_len);
-    const char *ids = ids_of(x, "ELEVE_ID", id);
-    if (ids == NULL) {
-        return RELAIS_ENOMEM;
-    }
-    int64_t num;
-    if (id == NULL || !siecle_id_parse(id, id_len, &num)) {
-        int rc = pwarn(x, RELAIS_SEVERITY_ERROR, "ELEVE_ID_INVALIDE", xml_node_line(n),
-                       RELAIS_KIND_ENROLMENT, ids,
-                       "%s", _("structures sans attribut ELEVE_ID numérique : ignorées"));
-        return rc < 0 ? rc : count_ignored(x, RELAIS_KIND_ENROLMENT);
+    const char *id, *ids;
+    int ok = id_attr(x, n, "ELEVE_ID", RELAIS_KIND_ENROLMENT, "ELEVE_ID_INVALIDE",
+                     N_("structures sans attribut ELEVE_ID numérique : ignorées"), &id, &id_len,
+                     &ids);
+    if (ok <= 0) {
+        return ok;
     }
     if (f->struct_refs == NULL) {
         int rc = util_map_new(&f->struct_refs);
@@ -696,23 +716,17 @@ static int on_structures_eleve(const xml_node *n, void *payload)
             break;
         }
         if (code == NULL || code[0] == '\0') {
-            rc = pwarn(x, RELAIS_SEVERITY_WARNING, "STRUCTURE_SANS_CODE", xml_node_line(c),
+            rc = pignore(x, RELAIS_SEVERITY_WARNING, "STRUCTURE_SANS_CODE", xml_node_line(c),
                        RELAIS_KIND_ENROLMENT, ids, "%s",
                        _("STRUCTURE sans CODE_STRUCTURE : ignorée"));
-            if (rc == 0) {
-                rc = count_ignored(x, RELAIS_KIND_ENROLMENT);
-            }
             continue;
         }
         if (type == NULL || (strcmp(type, "D") != 0 && strcmp(type, "G") != 0)) {
-            rc = pwarn(x, RELAIS_SEVERITY_WARNING, "CODE_INCONNU", xml_node_line(c),
-                       RELAIS_KIND_ENROLMENT, ids,
-                       _("TYPE_STRUCTURE « %s » de la structure %s : D (division) ou G "
-                         "(groupe) attendu ; ignorée"),
-                       type ? type : "", code);
-            if (rc == 0) {
-                rc = count_ignored(x, RELAIS_KIND_ENROLMENT);
-            }
+            rc = pignore(x, RELAIS_SEVERITY_WARNING, "CODE_INCONNU", xml_node_line(c),
+                         RELAIS_KIND_ENROLMENT, ids,
+                         _("TYPE_STRUCTURE « %s » de la structure %s : D (division) ou G "
+                           "(groupe) attendu ; ignorée"),
+                         type ? type : "", code);
             continue;
         }
         bool dup = false;
@@ -844,18 +858,13 @@ static int on_personne(const xml_node *n, void *payload)
     pctx *x = payload;
     tick(x);
     proto_builder *b = &x->w->pb;
-    size_t len = 0;
-    const char *id = attr_trim(x, n, "PERSONNE_ID", &len);
-    const char *ids = ids_of(x, "PERSONNE_ID", id);
-    if (ids == NULL) {
-        return RELAIS_ENOMEM;
-    }
-    int64_t num;
-    if (id == NULL || !siecle_id_parse(id, len, &num)) {
-        int rc = pwarn(x, RELAIS_SEVERITY_ERROR, "PERSONNE_ID_INVALIDE", xml_node_line(n),
-                       RELAIS_KIND_GUARDIAN, ids,
-                       "%s", _("personne sans attribut PERSONNE_ID numérique : refusée"));
-        return rc < 0 ? rc : count_ignored(x, RELAIS_KIND_GUARDIAN);
+    size_t len;
+    const char *id, *ids;
+    int ok = id_attr(x, n, "PERSONNE_ID", RELAIS_KIND_GUARDIAN, "PERSONNE_ID_INVALIDE",
+                     N_("personne sans attribut PERSONNE_ID numérique : refusée"), &id, &len,
+                     &ids);
+    if (ok <= 0) {
+        return ok;
     }
     pb_begin(b, P_GUARDIAN, xml_node_line(n));
     pb_set(b, RELAIS_GUARDIAN_PERSONNE_ID, id, len, true);
@@ -879,10 +888,9 @@ static int on_responsable_eleve(const xml_node *n, void *payload)
     int64_t num;
     if (el == NULL || pe == NULL || !siecle_id_parse(el, el_len, &num) ||
         !siecle_id_parse(pe, pe_len, &num)) {
-        int rc = pwarn(x, RELAIS_SEVERITY_ERROR, "LIEN_INVALIDE", xml_node_line(n),
+        return pignore(x, RELAIS_SEVERITY_ERROR, "LIEN_INVALIDE", xml_node_line(n),
                        RELAIS_KIND_STUDENT_GUARDIAN, ids, "%s",
                        _("RESPONSABLE_ELEVE sans ELEVE_ID ou PERSONNE_ID numérique : ignoré"));
-        return rc < 0 ? rc : count_ignored(x, RELAIS_KIND_STUDENT_GUARDIAN);
     }
     pb_begin(b, P_LINK, xml_node_line(n));
     pb_set(b, X_ELEVE_ID, el, el_len, true);
@@ -921,9 +929,8 @@ static int on_structure(pctx *x, const xml_node *n, bool group)
         return RELAIS_ENOMEM;
     }
     if (code == NULL) {
-        int rc = pwarn(x, RELAIS_SEVERITY_ERROR, "STRUCTURE_SANS_CODE", xml_node_line(n), kind,
+        return pignore(x, RELAIS_SEVERITY_ERROR, "STRUCTURE_SANS_CODE", xml_node_line(n), kind,
                        NULL, _("%s sans CODE_STRUCTURE : ignorée"), xml_node_name(n));
-        return rc < 0 ? rc : count_ignored(x, kind);
     }
     int rc = define_structure(x, group ? 'G' : 'D', code);
     if (rc < 0) {
@@ -990,9 +997,8 @@ static int keyed_record(pctx *x, const xml_node *n, uint8_t type, const char *ke
         return RELAIS_ENOMEM;
     }
     if (key == NULL) {
-        int rc = pwarn(x, RELAIS_SEVERITY_WARNING, "ENTREE_SANS_CODE", xml_node_line(n), kind,
+        return pignore(x, RELAIS_SEVERITY_WARNING, "ENTREE_SANS_CODE", xml_node_line(n), kind,
                        NULL, _("%s sans %s : ignoré"), xml_node_name(n), key_attr);
-        return rc < 0 ? rc : count_ignored(x, kind);
     }
     pb_begin(b, type, xml_node_line(n));
     pb_set(b, key_slot, key, len, true);
@@ -1035,10 +1041,9 @@ static int children_record(pctx *x, const xml_node *n, uint8_t type, const fmap 
     const relais_kind_info *ki = relais_kind_get(kind);
     for (size_t i = 0; i < ki->n_key && rc == 0; i++) {
         if (!pb_has(b, (unsigned)ki->key[i])) {
-            rc = pwarn(x, RELAIS_SEVERITY_WARNING, "ENTREE_SANS_CODE", xml_node_line(n), kind,
-                       ids, _("%s sans %s : ignoré"), xml_node_name(n),
-                       ki->fields[ki->key[i]].name);
-            return rc < 0 ? rc : count_ignored(x, kind);
+            return pignore(x, RELAIS_SEVERITY_WARNING, "ENTREE_SANS_CODE", xml_node_line(n),
+                           kind, ids, _("%s sans %s : ignoré"), xml_node_name(n),
+                           ki->fields[ki->key[i]].name);
         }
     }
     return rc < 0 ? rc : end_main(x);
@@ -1238,10 +1243,9 @@ static int code_item(pctx *x, const xml_node *n, const char *list_override, cons
         return RELAIS_ENOMEM;
     }
     if (code == NULL || code[0] == '\0') {
-        int rc = pwarn(x, RELAIS_SEVERITY_WARNING, "ENTREE_SANS_CODE", xml_node_line(n),
+        return pignore(x, RELAIS_SEVERITY_WARNING, "ENTREE_SANS_CODE", xml_node_line(n),
                        RELAIS_KIND_NOMENCLATURE, NULL,
                        _("%s sans code : entrée de nomenclature ignorée"), xml_node_name(n));
-        return rc < 0 ? rc : count_ignored(x, RELAIS_KIND_NOMENCLATURE);
     }
     for (size_t i = first_attr; i < xml_node_attr_count(n); i++) {
         const xml_attr *at = xml_node_attr_at(n, i);
