@@ -144,33 +144,31 @@ static int stmt(store_stmt **out, relais_store *s, int which)
     return 0;
 }
 
-static int bind_str(relais_store *s, store_stmt *st, int idx, const char *v)
+int store_bind_text(relais_store *s, store_stmt *st, int idx, const char *v)
 {
     return s->drv->bind_text(st, idx, v, v ? strlen(v) : 0);
 }
 
-static int bind_opt_id(relais_store *s, store_stmt *st, int idx, int64_t v)
+int store_bind_opt_id(relais_store *s, store_stmt *st, int idx, int64_t v)
 {
     return v > 0 ? s->drv->bind_int64(st, idx, v) : s->drv->bind_null(st, idx);
 }
 
-static const char *col_dup(relais_store *s, store_stmt *st, int col, util_arena *arena)
+const char *store_col_text(relais_store *s, store_stmt *st, int col, util_arena *arena)
 {
     size_t len;
     const char *t = s->drv->column_text(st, col, &len);
     return t ? util_arena_strndup(arena, t, len) : NULL;
 }
 
-/* Run a statement that returns no row (or whose rows are ignored), then reset it. */
-static int run_done(relais_store *s, store_stmt *st)
+int store_step_done(relais_store *s, store_stmt *st)
 {
     int rc = s->drv->step(st);
     s->drv->reset(st);
     return rc < 0 ? rc : 0;
 }
 
-/* Run an insert prepared with prepare_insert, giving its new key, then reset it. */
-static int run_returning(int64_t *out, relais_store *s, store_stmt *st)
+int store_step_insert(int64_t *out, relais_store *s, store_stmt *st)
 {
     int rc = s->drv->step_insert(st, out);
     s->drv->reset(st);
@@ -481,10 +479,10 @@ int relais_store_setting_get(const char **out, relais_store *s, util_arena *aren
     if (rc < 0) {
         return rc;
     }
-    bind_str(s, st, 1, key);
+    store_bind_text(s, st, 1, key);
     rc = s->drv->step(st);
     if (rc == 1) {
-        *out = col_dup(s, st, 0, arena);
+        *out = store_col_text(s, st, 0, arena);
         rc = *out ? 0 : RELAIS_ENOMEM;
     } else if (rc == 0) {
         rc = RELAIS_ENOTFOUND;
@@ -500,9 +498,9 @@ int relais_store_setting_set(relais_store *s, const char *key, const char *value
     if (rc < 0) {
         return rc;
     }
-    bind_str(s, st, 1, key);
-    bind_str(s, st, 2, value);
-    return run_done(s, st);
+    store_bind_text(s, st, 1, key);
+    store_bind_text(s, st, 2, value);
+    return store_step_done(s, st);
 }
 
 int relais_store_current_year(int *year, relais_store *s)
@@ -539,14 +537,14 @@ int store_read_establishment(relais_establishment **out, relais_store *s, store_
         return RELAIS_ENOMEM;
     }
     e->id = s->drv->column_int64(st, 0);
-    e->uai = col_dup(s, st, 1, arena);
-    e->name = col_dup(s, st, 2, arena);
-    e->type = col_dup(s, st, 3, arena);
-    e->sector = col_dup(s, st, 4, arena);
+    e->uai = store_col_text(s, st, 1, arena);
+    e->name = store_col_text(s, st, 2, arena);
+    e->type = store_col_text(s, st, 3, arena);
+    e->sector = store_col_text(s, st, 4, arena);
     e->organisation_id = s->drv->column_int64(st, 5);
     e->sync_enabled = s->drv->column_int64(st, 6) != 0;
     e->billing_enabled = s->drv->column_int64(st, 7) != 0;
-    e->last_sync_at = col_dup(s, st, 8, arena);
+    e->last_sync_at = store_col_text(s, st, 8, arena);
     *out = e;
     return e->uai ? 0 : RELAIS_ENOMEM;
 }
@@ -572,7 +570,7 @@ int relais_store_establishment_find(relais_establishment **out, relais_store *s,
     }
     char norm[9];
     store_normalise_uai(norm, uai);
-    bind_str(s, st, 1, norm);
+    store_bind_text(s, st, 1, norm);
     rc = s->drv->step(st);
     if (rc == 1) {
         rc = store_read_establishment(out, s, st, arena);
@@ -634,12 +632,12 @@ int relais_store_establishment_insert(int64_t *id, relais_store *s, const char *
     char norm[9], now[21];
     store_normalise_uai(norm, uai);
     util_now_iso(now);
-    bind_str(s, st, 1, norm);
-    bind_str(s, st, 2, name);
-    bind_str(s, st, 3, type);
-    bind_str(s, st, 4, sector);
-    bind_str(s, st, 5, now);
-    return run_returning(id, s, st);
+    store_bind_text(s, st, 1, norm);
+    store_bind_text(s, st, 2, name);
+    store_bind_text(s, st, 3, type);
+    store_bind_text(s, st, 4, sector);
+    store_bind_text(s, st, 5, now);
+    return store_step_insert(id, s, st);
 }
 
 int relais_store_establishment_update(relais_store *s, int64_t id, const char *name,
@@ -650,11 +648,11 @@ int relais_store_establishment_update(relais_store *s, int64_t id, const char *n
     if (rc < 0) {
         return rc;
     }
-    bind_str(s, st, 1, name);
-    bind_str(s, st, 2, type);
-    bind_str(s, st, 3, sector);
+    store_bind_text(s, st, 1, name);
+    store_bind_text(s, st, 2, type);
+    store_bind_text(s, st, 3, sector);
     s->drv->bind_int64(st, 4, id);
-    return run_done(s, st);
+    return store_step_done(s, st);
 }
 
 /* -------------------------------------------------------------- scopes */
@@ -667,12 +665,12 @@ static int read_scope(relais_scope **out, relais_store *s, store_stmt *st, util_
     }
     sc->id = s->drv->column_int64(st, 0);
     sc->establishment_id = s->drv->column_int64(st, 1);
-    sc->uai = col_dup(s, st, 2, arena);
+    sc->uai = store_col_text(s, st, 2, arena);
     sc->year = (int)s->drv->column_int64(st, 3);
-    sc->calendar.student_start = col_dup(s, st, 4, arena);
-    sc->calendar.student_end = col_dup(s, st, 5, arena);
-    sc->calendar.staff_start = col_dup(s, st, 6, arena);
-    sc->calendar.staff_end = col_dup(s, st, 7, arena);
+    sc->calendar.student_start = store_col_text(s, st, 4, arena);
+    sc->calendar.student_end = store_col_text(s, st, 5, arena);
+    sc->calendar.staff_start = store_col_text(s, st, 6, arena);
+    sc->calendar.staff_end = store_col_text(s, st, 7, arena);
     *out = sc;
     return sc->uai ? 0 : RELAIS_ENOMEM;
 }
@@ -687,7 +685,7 @@ int relais_store_scope_find(relais_scope **out, relais_store *s, util_arena *are
     }
     char norm[9];
     store_normalise_uai(norm, uai);
-    bind_str(s, st, 1, norm);
+    store_bind_text(s, st, 1, norm);
     s->drv->bind_int64(st, 2, year);
     rc = s->drv->step(st);
     if (rc == 1) {
@@ -730,7 +728,7 @@ int relais_store_scope_insert(int64_t *id, relais_store *s, int64_t establishmen
     }
     s->drv->bind_int64(st, 1, establishment_id);
     s->drv->bind_int64(st, 2, year);
-    return run_returning(id, s, st);
+    return store_step_insert(id, s, st);
 }
 
 int relais_store_scope_set_calendar(relais_store *s, int64_t scope_id, const relais_calendar *c)
@@ -740,12 +738,12 @@ int relais_store_scope_set_calendar(relais_store *s, int64_t scope_id, const rel
     if (rc < 0) {
         return rc;
     }
-    bind_str(s, st, 1, c->student_start);
-    bind_str(s, st, 2, c->student_end);
-    bind_str(s, st, 3, c->staff_start);
-    bind_str(s, st, 4, c->staff_end);
+    store_bind_text(s, st, 1, c->student_start);
+    store_bind_text(s, st, 2, c->student_end);
+    store_bind_text(s, st, 3, c->staff_start);
+    store_bind_text(s, st, 4, c->staff_end);
     s->drv->bind_int64(st, 5, scope_id);
-    return run_done(s, st);
+    return store_step_done(s, st);
 }
 
 /* ------------------------------------------------------------- records */
@@ -825,7 +823,7 @@ int store_read_record(relais_record **out, relais_store *s, store_stmt *st,
     r->id = s->drv->column_int64(st, 0);
     r->scope_id = s->drv->column_int64(st, 1);
     r->is_active = s->drv->column_int64(st, 2) != 0;
-    r->deactivated_on = col_dup(s, st, 3, arena);
+    r->deactivated_on = store_col_text(s, st, 3, arena);
     for (size_t f = 0; f < ki->n_fields; f++) {
         int col = (int)f + SELECT_FIXED_COLUMNS;
         if (ki->fields[f].type == RELAIS_FT_REF) {
@@ -860,7 +858,7 @@ int relais_store_record_find(relais_record **out, relais_store *s, util_arena *a
         if (ki->fields[f].type == RELAIS_FT_REF) {
             s->drv->bind_int64(st, (int)i + 2, probe->ref[f] > 0 ? probe->ref[f] : 0);
         } else {
-            bind_str(s, st, (int)i + 2, probe->text[f]);
+            store_bind_text(s, st, (int)i + 2, probe->text[f]);
         }
     }
     rc = s->drv->step(st);
@@ -982,7 +980,7 @@ int relais_store_record_count(size_t *active, size_t *inactive, relais_store *s,
         return rc;
     }
     s->drv->bind_int64(st, 1, scope_id > 0 ? scope_id : 0);
-    bind_str(s, st, 2, ki->name);
+    store_bind_text(s, st, 2, ki->name);
     size_t a = 0, i = 0;
     while ((rc = s->drv->step(st)) == 1) {
         size_t n = (size_t)s->drv->column_int64(st, 1);
@@ -1009,9 +1007,9 @@ static int bind_field(relais_store *s, store_stmt *st, int idx, const relais_fie
                       const char *text, int64_t ref)
 {
     if (f->type == RELAIS_FT_REF) {
-        return bind_opt_id(s, st, idx, ref);
+        return store_bind_opt_id(s, st, idx, ref);
     }
-    return bind_str(s, st, idx, text);
+    return store_bind_text(s, st, idx, text);
 }
 
 int relais_store_record_insert(int64_t *id, relais_store *s, const relais_record *r,
@@ -1034,13 +1032,13 @@ int relais_store_record_insert(int64_t *id, relais_store *s, const relais_record
     if (rc < 0) {
         return rc;
     }
-    bind_str(s, st, 1, ki->name);
+    store_bind_text(s, st, 1, ki->name);
     s->drv->bind_int64(st, 2, r->scope_id);
-    bind_opt_id(s, st, 3, run_id);
-    bind_opt_id(s, st, 4, run_id);
-    bind_opt_id(s, st, 5, run_id);
+    store_bind_opt_id(s, st, 3, run_id);
+    store_bind_opt_id(s, st, 4, run_id);
+    store_bind_opt_id(s, st, 5, run_id);
     int64_t new_id = 0;
-    rc = run_returning(&new_id, s, st);
+    rc = store_step_insert(&new_id, s, st);
     if (rc < 0) {
         return rc;
     }
@@ -1067,7 +1065,7 @@ int relais_store_record_insert(int64_t *id, relais_store *s, const relais_record
     for (size_t f = 0; f < ki->n_fields; f++) {
         bind_field(s, st, (int)f + 3, &ki->fields[f], r->text[f], r->ref[f]);
     }
-    rc = run_done(s, st);
+    rc = store_step_done(s, st);
     if (rc == RELAIS_ECONFLICT) {
         relais_error_prefix(_("%s en double"), ki->name);
     }
@@ -1107,7 +1105,7 @@ int relais_store_record_set_field(relais_store *s, relais_kind kind, int64_t id,
     store_stmt *st = ks->set_field[field];
     bind_field(s, st, 1, &ki->fields[field], text, ref);
     s->drv->bind_int64(st, 2, id);
-    rc = run_done(s, st);
+    rc = store_step_done(s, st);
     if (rc < 0) {
         return rc;
     }
@@ -1115,10 +1113,10 @@ int relais_store_record_set_field(relais_store *s, relais_kind kind, int64_t id,
     if (rc < 0) {
         return rc;
     }
-    bind_opt_id(s, st, 1, run_id);
-    bind_opt_id(s, st, 2, run_id);
+    store_bind_opt_id(s, st, 1, run_id);
+    store_bind_opt_id(s, st, 2, run_id);
     s->drv->bind_int64(st, 3, id);
-    return run_done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_record_set_active(relais_store *s, int64_t id, bool active, const char *date,
@@ -1130,12 +1128,12 @@ int relais_store_record_set_active(relais_store *s, int64_t id, bool active, con
         return rc;
     }
     s->drv->bind_int64(st, 1, active ? 1 : 0);
-    bind_str(s, st, 2, active ? NULL : date);
-    bind_opt_id(s, st, 3, run_id);
+    store_bind_text(s, st, 2, active ? NULL : date);
+    store_bind_opt_id(s, st, 3, run_id);
     /* A restored record was seen by this run; a deactivated one keeps its last sighting. */
-    bind_opt_id(s, st, 4, active ? run_id : 0);
+    store_bind_opt_id(s, st, 4, active ? run_id : 0);
     s->drv->bind_int64(st, 5, id);
-    return run_done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_record_touch(relais_store *s, int64_t id, int64_t run_id)
@@ -1145,9 +1143,9 @@ int relais_store_record_touch(relais_store *s, int64_t id, int64_t run_id)
     if (rc < 0) {
         return rc;
     }
-    bind_opt_id(s, st, 1, run_id);
+    store_bind_opt_id(s, st, 1, run_id);
     s->drv->bind_int64(st, 2, id);
-    return run_done(s, st);
+    return store_step_done(s, st);
 }
 
 /* ------------------------------------------------------- batched writes */
@@ -1189,13 +1187,13 @@ static void bind_entity(relais_store *s, store_stmt *st, int base, const relais_
 {
     const relais_kind_info *ki = relais_kind_get(r->kind);
     s->drv->bind_int64(st, base + 1, r->id);
-    bind_str(s, st, base + 2, ki->name);
+    store_bind_text(s, st, base + 2, ki->name);
     s->drv->bind_int64(st, base + 3, r->scope_id);
     s->drv->bind_int64(st, base + 4, r->is_active ? 1 : 0);
-    bind_str(s, st, base + 5, r->is_active ? NULL : r->deactivated_on);
-    bind_opt_id(s, st, base + 6, run_id);
-    bind_opt_id(s, st, base + 7, run_id);
-    bind_opt_id(s, st, base + 8, run_id);
+    store_bind_text(s, st, base + 5, r->is_active ? NULL : r->deactivated_on);
+    store_bind_opt_id(s, st, base + 6, run_id);
+    store_bind_opt_id(s, st, base + 7, run_id);
+    store_bind_opt_id(s, st, base + 8, run_id);
 }
 
 static int check_insertable(const relais_record *r)
@@ -1231,14 +1229,14 @@ static int insert_entities(relais_store *s, const relais_record *const *recs, si
         for (size_t k = 0; k < ENTITY_BATCH; k++) {
             bind_entity(s, s->entity_many, (int)k * 8, recs[i + k], run_id);
         }
-        rc = run_done(s, s->entity_many);
+        rc = store_step_done(s, s->entity_many);
     }
     if (rc == 0 && i < n && s->entity_one == NULL) {
         rc = prepare_rows(&s->entity_one, s, entity_head, entity_row, 1);
     }
     for (; rc == 0 && i < n; i++) {
         bind_entity(s, s->entity_one, 0, recs[i], run_id);
-        rc = run_done(s, s->entity_one);
+        rc = store_step_done(s, s->entity_one);
     }
     if (rc == RELAIS_ECONFLICT) {
         relais_error_prefix("%s", _("identifiant d'entité déjà pris"));
@@ -1294,7 +1292,7 @@ static int insert_kind_rows(relais_store *s, const relais_kind_info *ki,
         for (size_t k = 0; k < ks->batch; k++) {
             bind_kind_row(s, ks->insert_many, (int)(k * (ki->n_fields + 2)), ki, recs[i + k]);
         }
-        rc = run_done(s, ks->insert_many);
+        rc = store_step_done(s, ks->insert_many);
         if (rc == RELAIS_ECONFLICT) {
             rc = 0; /* the statement was rolled back alone */
             one_by_one = ks->batch;
@@ -1306,7 +1304,7 @@ static int insert_kind_rows(relais_store *s, const relais_kind_info *ki,
     }
     for (; rc == 0 && i < n; i++) {
         bind_kind_row(s, ks->insert, 0, ki, recs[i]);
-        rc = run_done(s, ks->insert);
+        rc = store_step_done(s, ks->insert);
         if (rc == RELAIS_ECONFLICT) {
             util_arena *a = NULL;
             const char *label = NULL;
@@ -1358,11 +1356,11 @@ int relais_store_record_insert_many(relais_store *s, const relais_record *const 
 static void bind_change(relais_store *s, store_stmt *st, int base, const relais_change *c)
 {
     s->drv->bind_int64(st, base + 1, c->run_id);
-    bind_opt_id(s, st, base + 2, c->scope_id);
-    bind_str(s, st, base + 3, c->kind);
+    store_bind_opt_id(s, st, base + 2, c->scope_id);
+    store_bind_text(s, st, base + 3, c->kind);
     s->drv->bind_int64(st, base + 4, c->entity_id);
-    bind_str(s, st, base + 5, c->op);
-    bind_str(s, st, base + 6, c->data);
+    store_bind_text(s, st, base + 5, c->op);
+    store_bind_text(s, st, base + 6, c->data);
 }
 
 int relais_store_change_append_many(relais_store *s, const relais_change *c, size_t n)
@@ -1377,7 +1375,7 @@ int relais_store_change_append_many(relais_store *s, const relais_change *c, siz
         for (size_t k = 0; k < CHANGE_BATCH; k++) {
             bind_change(s, s->change_many, (int)k * 6, &c[i + k]);
         }
-        rc = run_done(s, s->change_many);
+        rc = store_step_done(s, s->change_many);
     }
     for (; rc == 0 && i < n; i++) {
         rc = relais_store_change_append(NULL, s, &c[i]);
@@ -1394,14 +1392,14 @@ int store_read_run(relais_run **out, relais_store *s, store_stmt *st, util_arena
         return RELAIS_ENOMEM;
     }
     r->id = s->drv->column_int64(st, 0);
-    r->command = col_dup(s, st, 1, arena);
-    r->status = col_dup(s, st, 2, arena);
-    r->started_at = col_dup(s, st, 3, arena);
-    r->finished_at = col_dup(s, st, 4, arena);
-    r->sources = col_dup(s, st, 5, arena);
-    r->summary = col_dup(s, st, 6, arena);
-    r->reason = col_dup(s, st, 7, arena);
-    r->approved_at = col_dup(s, st, 8, arena);
+    r->command = store_col_text(s, st, 1, arena);
+    r->status = store_col_text(s, st, 2, arena);
+    r->started_at = store_col_text(s, st, 3, arena);
+    r->finished_at = store_col_text(s, st, 4, arena);
+    r->sources = store_col_text(s, st, 5, arena);
+    r->summary = store_col_text(s, st, 6, arena);
+    r->reason = store_col_text(s, st, 7, arena);
+    r->approved_at = store_col_text(s, st, 8, arena);
     r->reverts = s->drv->column_int64(st, 9);
     r->reverted_by = s->drv->column_int64(st, 10);
     *out = r;
@@ -1455,11 +1453,11 @@ int relais_store_run_insert(int64_t *id, relais_store *s, const char *command, c
     if (rc < 0) {
         return rc;
     }
-    bind_str(s, st, 1, command);
-    bind_str(s, st, 2, status);
-    bind_str(s, st, 3, started_at);
-    bind_str(s, st, 4, sources);
-    return run_returning(id, s, st);
+    store_bind_text(s, st, 1, command);
+    store_bind_text(s, st, 2, status);
+    store_bind_text(s, st, 3, started_at);
+    store_bind_text(s, st, 4, sources);
+    return store_step_insert(id, s, st);
 }
 
 int relais_store_run_finish(relais_store *s, int64_t run_id, const char *status,
@@ -1472,11 +1470,11 @@ int relais_store_run_finish(relais_store *s, int64_t run_id, const char *status,
     }
     char now[21];
     util_now_iso(now);
-    bind_str(s, st, 1, status);
-    bind_str(s, st, 2, summary);
-    bind_str(s, st, 3, now);
+    store_bind_text(s, st, 1, status);
+    store_bind_text(s, st, 2, summary);
+    store_bind_text(s, st, 3, now);
     s->drv->bind_int64(st, 4, run_id);
-    return run_done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_run_scope_add(relais_store *s, int64_t run_id, int64_t scope_id,
@@ -1489,8 +1487,8 @@ int relais_store_run_scope_add(relais_store *s, int64_t run_id, int64_t scope_id
     }
     s->drv->bind_int64(st, 1, run_id);
     s->drv->bind_int64(st, 2, scope_id);
-    bind_str(s, st, 3, summary);
-    return run_done(s, st);
+    store_bind_text(s, st, 3, summary);
+    return store_step_done(s, st);
 }
 
 int relais_store_change_append(int64_t *seq, relais_store *s, const relais_change *c)
@@ -1501,13 +1499,13 @@ int relais_store_change_append(int64_t *seq, relais_store *s, const relais_chang
         return rc;
     }
     s->drv->bind_int64(st, 1, c->run_id);
-    bind_opt_id(s, st, 2, c->scope_id);
-    bind_str(s, st, 3, c->kind);
+    store_bind_opt_id(s, st, 2, c->scope_id);
+    store_bind_text(s, st, 3, c->kind);
     s->drv->bind_int64(st, 4, c->entity_id);
-    bind_str(s, st, 5, c->op);
-    bind_str(s, st, 6, c->data);
+    store_bind_text(s, st, 5, c->op);
+    store_bind_text(s, st, 6, c->data);
     int64_t v = 0;
-    rc = run_returning(&v, s, st);
+    rc = store_step_insert(&v, s, st);
     if (rc == 0 && seq) {
         *seq = v;
     }
@@ -1610,7 +1608,9 @@ bool store_cached_find(store_stmt **out, relais_store *s, const void *key)
     return false;
 }
 
-int store_cached_add(store_stmt **out, relais_store *s, const void *key, const char *sql)
+/* Prepare `sql` (an insert generating `key_column` when not NULL) and keep it under `key`. */
+static int cache_prepared(store_stmt **out, relais_store *s, const void *key, const char *sql,
+                          const char *key_column)
 {
     if (s->n_cached == STORE_CACHED_MAX) {
         /* Never expected (a fixed set of statements): fail rather than grow without bound. */
@@ -1618,7 +1618,8 @@ int store_cached_add(store_stmt **out, relais_store *s, const void *key, const c
         return RELAIS_EDB;
     }
     store_stmt *st;
-    int rc = s->drv->prepare(&st, s->db, sql);
+    int rc = key_column ? s->drv->prepare_insert(&st, s->db, sql, key_column)
+                        : s->drv->prepare(&st, s->db, sql);
     if (rc < 0) {
         return rc;
     }
@@ -1629,10 +1630,23 @@ int store_cached_add(store_stmt **out, relais_store *s, const void *key, const c
     return 0;
 }
 
+int store_cached_add(store_stmt **out, relais_store *s, const void *key, const char *sql)
+{
+    return cache_prepared(out, s, key, sql, NULL);
+}
+
 int store_cached(store_stmt **out, relais_store *s, const char *sql)
 {
     if (store_cached_find(out, s, sql)) {
         return 0;
     }
-    return store_cached_add(out, s, sql, sql);
+    return cache_prepared(out, s, sql, sql, NULL);
+}
+
+int store_cached_insert(store_stmt **out, relais_store *s, const char *sql)
+{
+    if (store_cached_find(out, s, sql)) {
+        return 0;
+    }
+    return cache_prepared(out, s, sql, sql, "id");
 }

@@ -33,10 +33,24 @@ store_db *store_handle(relais_store *s);
  * store closes. `sql` must be a string literal: it is the cache key (pointer).
  */
 int store_cached(store_stmt **out, relais_store *s, const char *sql);
+/**
+ * The same for an INSERT whose generated `id` store_step_insert returns: the SQL has no
+ * RETURNING clause (driver.h, prepare_insert).
+ */
+int store_cached_insert(store_stmt **out, relais_store *s, const char *sql);
+/** Run an insert prepared for its key: 0 and *out, or < 0 (ECONFLICT on a duplicate). */
+int store_step_insert(int64_t *out, relais_store *s, store_stmt *st);
 /** The cached statement of `key` (any stable pointer), if prepared already. */
 bool store_cached_find(store_stmt **out, relais_store *s, const void *key);
 /** Prepare `sql` and keep it under `key` until the store closes. */
 int store_cached_add(store_stmt **out, relais_store *s, const void *key, const char *sql);
+
+/* Binding and reading helpers shared by store.c and store_sync.c. */
+int store_bind_text(relais_store *s, store_stmt *st, int idx, const char *v); /* NULL: SQL NULL */
+int store_bind_opt_id(relais_store *s, store_stmt *st, int idx, int64_t v);   /* <= 0: SQL NULL */
+const char *store_col_text(relais_store *s, store_stmt *st, int col, util_arena *arena);
+/* Step a statement whose rows (if any) are not read, then reset it. */
+int store_step_done(relais_store *s, store_stmt *st);
 
 int store_read_establishment(relais_establishment **out, relais_store *s, store_stmt *st,
                              util_arena *arena);

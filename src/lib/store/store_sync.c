@@ -13,53 +13,14 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static int bind_s(relais_store *s, store_stmt *st, int idx, const char *v)
-{
-    return store_drv(s)->bind_text(st, idx, v, v ? strlen(v) : 0);
-}
-
 static int bind_i(relais_store *s, store_stmt *st, int idx, int64_t v)
 {
     return store_drv(s)->bind_int64(st, idx, v);
 }
 
-static int bind_opt(relais_store *s, store_stmt *st, int idx, int64_t v)
-{
-    return v > 0 ? store_drv(s)->bind_int64(st, idx, v) : store_drv(s)->bind_null(st, idx);
-}
-
 static int64_t col_i(relais_store *s, store_stmt *st, int col)
 {
     return store_drv(s)->column_int64(st, col);
-}
-
-static const char *col_s(relais_store *s, store_stmt *st, int col, util_arena *a)
-{
-    size_t len;
-    const char *t = store_drv(s)->column_text(st, col, &len);
-    return t ? util_arena_strndup(a, t, len) : NULL;
-}
-
-/* Step a statement that returns no row, then reset it. */
-static int done(relais_store *s, store_stmt *st)
-{
-    int rc = store_drv(s)->step(st);
-    store_drv(s)->reset(st);
-    return rc < 0 ? rc : 0;
-}
-
-static int returning(int64_t *out, relais_store *s, store_stmt *st)
-{
-    int rc = store_drv(s)->step(st);
-    if (rc == 1) {
-        *out = col_i(s, st, 0);
-        rc = 0;
-    } else if (rc == 0) {
-        relais_error_set("%s", _("l'insertion n'a renvoyé aucun identifiant"));
-        rc = RELAIS_EDB;
-    }
-    store_drv(s)->reset(st);
-    return rc;
 }
 
 /* Step a one-integer query (0 when no row). */
@@ -225,7 +186,7 @@ int relais_store_record_page(relais_store *s, relais_kind kind, int64_t scope_id
         }
     }
     bind_i(s, st, 1, scope_id);
-    bind_s(s, st, 2, ki->name);
+    store_bind_text(s, st, 2, ki->name);
     bind_i(s, st, 3, after_id);
     bind_i(s, st, 4, limit > 0 ? (int64_t)limit : -1);
     util_arena *a = NULL;
@@ -259,8 +220,8 @@ int relais_store_run_foreach(relais_store *s, int64_t scope_id, const char *stat
     }
     bind_i(s, st, 1, scope_id);
     bind_i(s, st, 2, scope_id);
-    bind_s(s, st, 3, status);
-    bind_s(s, st, 4, status);
+    store_bind_text(s, st, 3, status);
+    store_bind_text(s, st, 4, status);
     bind_i(s, st, 5, limit > 0 ? (int64_t)limit : -1);
     util_arena *a = NULL;
     rc = util_arena_new(&a, 4096);
@@ -318,12 +279,12 @@ int relais_store_run_transition(relais_store *s, int64_t run_id, const char *fro
     }
     char now[21];
     util_now_iso(now);
-    bind_s(s, st, 1, to);
-    bind_opt(s, st, 2, reverted_by);
+    store_bind_text(s, st, 1, to);
+    store_bind_opt_id(s, st, 2, reverted_by);
     bind_i(s, st, 3, approved ? 1 : 0);
-    bind_s(s, st, 4, now);
+    store_bind_text(s, st, 4, now);
     bind_i(s, st, 5, run_id);
-    bind_s(s, st, 6, from);
+    store_bind_text(s, st, 6, from);
     rc = store_drv(s)->step(st);
     store_drv(s)->reset(st);
     if (rc == 0) {
@@ -342,10 +303,10 @@ int relais_store_run_set_links(relais_store *s, int64_t run_id, const char *reas
     if (rc < 0) {
         return rc;
     }
-    bind_s(s, st, 1, reason);
-    bind_opt(s, st, 2, reverts);
+    store_bind_text(s, st, 1, reason);
+    store_bind_opt_id(s, st, 2, reverts);
     bind_i(s, st, 3, run_id);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_run_plan_put(relais_store *s, int64_t run_id, int64_t base_seq, const void *data,
@@ -364,7 +325,7 @@ int relais_store_run_plan_put(relais_store *s, int64_t run_id, int64_t base_seq,
         store_drv(s)->reset(st);
         return rc;
     }
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_run_plan_get(void **data, size_t *len, int64_t *base_seq, relais_store *s,
@@ -411,7 +372,7 @@ int relais_store_run_plan_delete(relais_store *s, int64_t run_id)
         return rc;
     }
     bind_i(s, st, 1, run_id);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 /* ------------------------------------------------------- organisations */
@@ -425,12 +386,12 @@ static int read_org(relais_organisation **out, relais_store *s, store_stmt *st, 
         return RELAIS_ENOMEM;
     }
     o->id = col_i(s, st, 0);
-    o->name = col_s(s, st, 1, a);
-    o->categories = col_s(s, st, 2, a);
+    o->name = store_col_text(s, st, 1, a);
+    o->categories = store_col_text(s, st, 2, a);
     o->max_uais = (int)col_i(s, st, 3);
     o->up_to_date_status = (int)col_i(s, st, 4);
-    o->created_at = col_s(s, st, 5, a);
-    o->partner = col_s(s, st, 6, a);
+    o->created_at = store_col_text(s, st, 5, a);
+    o->partner = store_col_text(s, st, 6, a);
     *out = o;
     return o->name && o->categories ? 0 : RELAIS_ENOMEM;
 }
@@ -438,17 +399,17 @@ static int read_org(relais_organisation **out, relais_store *s, store_stmt *st, 
 int relais_store_org_insert(int64_t *id, relais_store *s, const char *name)
 {
     static const char *const sql =
-        "INSERT INTO organisation (name, created_at) VALUES (?, ?) RETURNING id";
+        "INSERT INTO organisation (name, created_at) VALUES (?, ?)";
     store_stmt *st;
-    int rc = store_cached(&st, s, sql);
+    int rc = store_cached_insert(&st, s, sql);
     if (rc < 0) {
         return rc;
     }
     char now[21];
     util_now_iso(now);
-    bind_s(s, st, 1, name);
-    bind_s(s, st, 2, now);
-    rc = returning(id, s, st);
+    store_bind_text(s, st, 1, name);
+    store_bind_text(s, st, 2, now);
+    rc = store_step_insert(id, s, st);
     if (rc == RELAIS_ECONFLICT) {
         relais_error_set(_("l'organisation « %s » existe déjà"), name);
     }
@@ -478,7 +439,7 @@ int relais_store_org_find(relais_organisation **out, relais_store *s, util_arena
     if (rc < 0) {
         return rc;
     }
-    bind_s(s, st, 1, name);
+    store_bind_text(s, st, 1, name);
     char what[160];
     snprintf(what, sizeof what, "« %s »", name);
     return org_one(out, s, arena, st, what);
@@ -531,12 +492,12 @@ int relais_store_org_update(relais_store *s, const relais_organisation *o)
     if (rc < 0) {
         return rc;
     }
-    bind_s(s, st, 1, o->categories);
+    store_bind_text(s, st, 1, o->categories);
     bind_i(s, st, 2, o->max_uais);
     bind_i(s, st, 3, o->up_to_date_status);
-    bind_s(s, st, 4, o->partner);
+    store_bind_text(s, st, 4, o->partner);
     bind_i(s, st, 5, o->id);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_org_establishments(relais_store *s, int64_t org_id, relais_establishment_cb cb,
@@ -573,9 +534,9 @@ int relais_store_establishment_set_org(relais_store *s, int64_t establishment_id
     if (rc < 0) {
         return rc;
     }
-    bind_opt(s, st, 1, org_id);
+    store_bind_opt_id(s, st, 1, org_id);
     bind_i(s, st, 2, establishment_id);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_establishment_set_switches(relais_store *s, int64_t establishment_id, int sync,
@@ -594,7 +555,7 @@ int relais_store_establishment_set_switches(relais_store *s, int64_t establishme
     bind_i(s, st, 3, billing);
     bind_i(s, st, 4, billing > 0 ? 1 : 0);
     bind_i(s, st, 5, establishment_id);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_establishment_synced(relais_store *s, const char *uai, const char *at)
@@ -609,10 +570,10 @@ int relais_store_establishment_synced(relais_store *s, const char *uai, const ch
     }
     char norm[9];
     store_normalise_uai(norm, uai);
-    bind_s(s, st, 1, at);
-    bind_s(s, st, 2, norm);
-    bind_s(s, st, 3, at);
-    return done(s, st);
+    store_bind_text(s, st, 1, at);
+    store_bind_text(s, st, 2, norm);
+    store_bind_text(s, st, 3, at);
+    return store_step_done(s, st);
 }
 
 /* ----------------------------------------------------------- sync keys */
@@ -625,20 +586,20 @@ int relais_store_key_insert(int64_t *id, relais_store *s, int64_t org_id, const 
 {
     static const char *const sql =
         "INSERT INTO sync_key (organisation_id, hash, hint, created_at, replaces) "
-        "VALUES (?, ?, ?, ?, ?) RETURNING id";
+        "VALUES (?, ?, ?, ?, ?)";
     store_stmt *st;
-    int rc = store_cached(&st, s, sql);
+    int rc = store_cached_insert(&st, s, sql);
     if (rc < 0) {
         return rc;
     }
     char now[21];
     util_now_iso(now);
     bind_i(s, st, 1, org_id);
-    bind_s(s, st, 2, hash);
-    bind_s(s, st, 3, hint);
-    bind_s(s, st, 4, now);
-    bind_opt(s, st, 5, replaces);
-    return returning(id, s, st);
+    store_bind_text(s, st, 2, hash);
+    store_bind_text(s, st, 3, hint);
+    store_bind_text(s, st, 4, now);
+    store_bind_opt_id(s, st, 5, replaces);
+    return store_step_insert(id, s, st);
 }
 
 int relais_store_key_revoke(relais_store *s, int64_t key_id)
@@ -652,9 +613,9 @@ int relais_store_key_revoke(relais_store *s, int64_t key_id)
     }
     char now[21];
     util_now_iso(now);
-    bind_s(s, st, 1, now);
+    store_bind_text(s, st, 1, now);
     bind_i(s, st, 2, key_id);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_key_foreach(relais_store *s, int64_t org_id, bool valid_only,
@@ -676,11 +637,11 @@ int relais_store_key_foreach(relais_store *s, int64_t org_id, bool valid_only,
         relais_sync_key k = {
             .id = col_i(s, st, 0),
             .organisation_id = col_i(s, st, 1),
-            .hash = col_s(s, st, 2, a),
-            .hint = col_s(s, st, 3, a),
-            .created_at = col_s(s, st, 4, a),
-            .revoked_at = col_s(s, st, 5, a),
-            .last_used_at = col_s(s, st, 6, a),
+            .hash = store_col_text(s, st, 2, a),
+            .hint = store_col_text(s, st, 3, a),
+            .created_at = store_col_text(s, st, 4, a),
+            .revoked_at = store_col_text(s, st, 5, a),
+            .last_used_at = store_col_text(s, st, 6, a),
             .replaces = col_i(s, st, 7),
         };
         rc = k.hash ? cb(&k, payload) : RELAIS_ENOMEM;
@@ -700,10 +661,10 @@ int relais_store_key_used(relais_store *s, int64_t key_id, const char *at)
     if (rc < 0) {
         return rc;
     }
-    bind_s(s, st, 1, at);
+    store_bind_text(s, st, 1, at);
     bind_i(s, st, 2, key_id);
-    bind_s(s, st, 3, at);
-    return done(s, st);
+    store_bind_text(s, st, 3, at);
+    return store_step_done(s, st);
 }
 
 /* ---------------------------------------------------------- feed cursors */
@@ -723,7 +684,7 @@ int relais_store_cursor_get(relais_feed_cursor **out, relais_store *s, util_aren
         return rc;
     }
     bind_i(s, st, 1, key_id);
-    bind_s(s, st, 2, uais);
+    store_bind_text(s, st, 2, uais);
     bind_i(s, st, 3, year);
     rc = store_drv(s)->step(st);
     if (rc == 1) {
@@ -735,9 +696,9 @@ int relais_store_cursor_get(relais_feed_cursor **out, relais_store *s, util_aren
             *c = (relais_feed_cursor){
                 .id = col_i(s, st, 0),
                 .key_id = col_i(s, st, 1),
-                .uais = col_s(s, st, 2, arena),
+                .uais = store_col_text(s, st, 2, arena),
                 .year = (int)col_i(s, st, 3),
-                .categories = col_s(s, st, 4, arena),
+                .categories = store_col_text(s, st, 4, arena),
                 .full = phase && strcmp(phase, "full") == 0,
                 .base_seq = col_i(s, st, 6),
                 .acked_pos = col_i(s, st, 7),
@@ -765,8 +726,8 @@ int relais_store_cursor_get(relais_feed_cursor **out, relais_store *s, util_aren
 /* Bind the mutable fields of a cursor from index `idx`; returns the next index. */
 static int bind_cursor_state(relais_store *s, store_stmt *st, int idx, const relais_feed_cursor *c)
 {
-    bind_s(s, st, idx++, c->categories);
-    bind_s(s, st, idx++, c->full ? "full" : "changes");
+    store_bind_text(s, st, idx++, c->categories);
+    store_bind_text(s, st, idx++, c->full ? "full" : "changes");
     bind_i(s, st, idx++, c->base_seq);
     bind_i(s, st, idx++, c->acked_pos);
     bind_i(s, st, idx++, c->acked_seq);
@@ -788,21 +749,21 @@ int relais_store_cursor_insert(int64_t *id, relais_store *s, const relais_feed_c
         "INSERT INTO feed_cursor (key_id, uais, year, categories, phase, base_seq, acked_pos, "
         "acked_seq, batch, pending, end_pos, end_seq, read_seq, end_last, n_items, delivered, "
         "delivery, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     store_stmt *st;
-    int rc = store_cached(&st, s, sql);
+    int rc = store_cached_insert(&st, s, sql);
     if (rc < 0) {
         return rc;
     }
     char now[21];
     util_now_iso(now);
     bind_i(s, st, 1, c->key_id);
-    bind_s(s, st, 2, c->uais);
+    store_bind_text(s, st, 2, c->uais);
     bind_i(s, st, 3, c->year);
     int idx = bind_cursor_state(s, st, 4, c);
-    bind_s(s, st, idx++, now);
-    bind_s(s, st, idx, now);
-    return returning(id, s, st);
+    store_bind_text(s, st, idx++, now);
+    store_bind_text(s, st, idx, now);
+    return store_step_insert(id, s, st);
 }
 
 int relais_store_cursor_update(relais_store *s, const relais_feed_cursor *c)
@@ -819,9 +780,9 @@ int relais_store_cursor_update(relais_store *s, const relais_feed_cursor *c)
     char now[21];
     util_now_iso(now);
     int idx = bind_cursor_state(s, st, 1, c);
-    bind_s(s, st, idx++, now);
+    store_bind_text(s, st, idx++, now);
     bind_i(s, st, idx, c->id);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_cursor_delivered(relais_store *s, int64_t cursor_id, int64_t batch,
@@ -837,7 +798,7 @@ int relais_store_cursor_delivered(relais_store *s, int64_t cursor_id, int64_t ba
     bind_i(s, st, 1, cursor_id);
     bind_i(s, st, 2, batch);
     bind_i(s, st, 3, delivery);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_cursor_move_key(relais_store *s, int64_t from, int64_t to)
@@ -850,7 +811,7 @@ int relais_store_cursor_move_key(relais_store *s, int64_t from, int64_t to)
     }
     bind_i(s, st, 1, to);
     bind_i(s, st, 2, from);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_feed_page_add(relais_store *s, int64_t cursor_id, int64_t end_pos,
@@ -867,7 +828,7 @@ int relais_store_feed_page_add(relais_store *s, int64_t cursor_id, int64_t end_p
     bind_i(s, st, 1, cursor_id);
     bind_i(s, st, 2, end_pos);
     bind_i(s, st, 3, read_seq);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_feed_page_foreach(relais_store *s, int64_t cursor_id,
@@ -901,7 +862,7 @@ int relais_store_feed_page_clear(relais_store *s, int64_t cursor_id)
         return rc;
     }
     bind_i(s, st, 1, cursor_id);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 /* --------------------------------------------------------------- pulls */
@@ -917,14 +878,14 @@ int relais_store_pull_insert(relais_store *s, const relais_pull *p)
         return rc;
     }
     bind_i(s, st, 1, p->organisation_id);
-    bind_opt(s, st, 2, p->key_id);
-    bind_s(s, st, 3, p->uais);
-    bind_s(s, st, 4, p->at);
+    store_bind_opt_id(s, st, 2, p->key_id);
+    store_bind_text(s, st, 3, p->uais);
+    store_bind_text(s, st, 4, p->at);
     bind_i(s, st, 5, p->status);
-    bind_s(s, st, 6, p->phase);
-    bind_opt(s, st, 7, p->batch);
+    store_bind_text(s, st, 6, p->phase);
+    store_bind_opt_id(s, st, 7, p->batch);
     bind_i(s, st, 8, p->n_changes);
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_pull_foreach(relais_store *s, int64_t org_id, size_t limit,
@@ -969,7 +930,7 @@ static void read_threshold(relais_threshold *t, relais_store *s, store_stmt *st,
 {
     int k = relais_kind_by_name(store_drv(s)->column_text(st, 2, NULL));
     t->establishment_id = col_i(s, st, 0);
-    t->uai = a ? col_s(s, st, 1, a) : NULL;
+    t->uai = a ? store_col_text(s, st, 1, a) : NULL;
     t->kind = k < 0 ? RELAIS_KIND_STUDENT : (relais_kind)k;
     t->max_percent = store_drv(s)->column_is_null(st, 3) ? -1 : (int)col_i(s, st, 3);
     t->max_count = store_drv(s)->column_is_null(st, 4) ? -1 : col_i(s, st, 4);
@@ -992,7 +953,7 @@ int relais_store_threshold_get(relais_threshold *out, relais_store *s, int64_t e
     if (rc < 0) {
         return rc;
     }
-    bind_s(s, st, 1, ki->name);
+    store_bind_text(s, st, 1, ki->name);
     bind_i(s, st, 2, establishment_id);
     rc = store_drv(s)->step(st);
     if (rc == 1) {
@@ -1019,8 +980,8 @@ int relais_store_threshold_set(relais_store *s, int64_t establishment_id, relais
     if (rc < 0) {
         return rc;
     }
-    bind_opt(s, st, 1, establishment_id);
-    bind_s(s, st, 2, relais_kind_get(kind)->name);
+    store_bind_opt_id(s, st, 1, establishment_id);
+    store_bind_text(s, st, 2, relais_kind_get(kind)->name);
     if (max_percent >= 0) {
         bind_i(s, st, 3, max_percent);
     } else {
@@ -1031,7 +992,7 @@ int relais_store_threshold_set(relais_store *s, int64_t establishment_id, relais
     } else {
         store_drv(s)->bind_null(st, 4);
     }
-    return done(s, st);
+    return store_step_done(s, st);
 }
 
 int relais_store_threshold_delete(relais_store *s, int64_t establishment_id, relais_kind kind)
@@ -1048,8 +1009,8 @@ int relais_store_threshold_delete(relais_store *s, int64_t establishment_id, rel
         return rc;
     }
     bind_i(s, st, 1, establishment_id > 0 ? establishment_id : 0);
-    bind_s(s, st, 2, ki->name);
-    return done(s, st);
+    store_bind_text(s, st, 2, ki->name);
+    return store_step_done(s, st);
 }
 
 int relais_store_threshold_foreach(relais_store *s,
