@@ -31,11 +31,12 @@ typedef struct sts_item {
     relais_record *r;
     unsigned long line;
 } sts_item;
+typedef STS_VEC(sts_item) sts_items;
 
 /** An INDIVIDU and its disciplines. */
 typedef struct sts_person {
     sts_item item;
-    STS_VEC(sts_item) disciplines;
+    sts_items disciplines;
 } sts_person;
 
 /** A DIVISION or GROUPE, with (groups) the codes of its divisions. */
@@ -78,10 +79,10 @@ typedef struct sts_file {
     const char *sigle; /* SIGLE */
     bool has_parametres;
 
-    STS_VEC(sts_item) subjects;
-    STS_VEC(sts_item) mefs;
-    STS_VEC(sts_item) nomenclature; /* lists "sts_…" */
-    STS_VEC(sts_item) programmes;
+    sts_items subjects;
+    sts_items mefs;
+    sts_items nomenclature; /* lists "sts_…" */
+    sts_items programmes;
     STS_VEC(sts_person) staff;
     sts_structure_vec divisions;
     sts_structure_vec groups;

@@ -130,6 +130,22 @@ static int remember(util_map *m, const char *key, size_t pos)
     return util_map_put(m, key, strlen(key), (int64_t)pos);
 }
 
+/* Keep a record read under `code`, which `codes` remembers to refuse a second one. */
+static int keep_coded(sts_items *vec, util_map *codes, const char *code, relais_record *r,
+                      unsigned long line)
+{
+    sts_item *it = NULL;
+    int rc = remember(codes, code, vec->n);
+    if (rc == 0) {
+        rc = STS_VEC_PUSH(*vec, it);
+    }
+    if (rc == 0) {
+        it->r = r;
+        it->line = line;
+    }
+    return rc;
+}
+
 static bool known(const util_map *m, const char *key)
 {
     int64_t pos;
@@ -249,31 +265,20 @@ static int read_subject(sts_file *f, const xml_node *m)
     if (r == NULL) {
         return RELAIS_ENOMEM;
     }
+    static const struct {
+        size_t field;
+        const char *child;
+    } map[] = {
+        {RELAIS_SUBJECT_CODE_GESTION, "CODE_GESTION"},
+        {RELAIS_SUBJECT_LIBELLE_COURT, "LIBELLE_COURT"},
+        {RELAIS_SUBJECT_LIBELLE_LONG, "LIBELLE_LONG"},
+        {RELAIS_SUBJECT_LIBELLE_EDITION, "LIBELLE_EDITION"},
+    };
     int rc = relais_record_set_str(r, f->arena, RELAIS_SUBJECT_CODE_MATIERE, code);
-    if (rc == 0) {
-        rc = set_child(f, r, RELAIS_SUBJECT_CODE_GESTION, m, "CODE_GESTION");
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(map) && rc == 0; i++) {
+        rc = set_child(f, r, map[i].field, m, map[i].child);
     }
-    if (rc == 0) {
-        rc = set_child(f, r, RELAIS_SUBJECT_LIBELLE_COURT, m, "LIBELLE_COURT");
-    }
-    if (rc == 0) {
-        rc = set_child(f, r, RELAIS_SUBJECT_LIBELLE_LONG, m, "LIBELLE_LONG");
-    }
-    if (rc == 0) {
-        rc = set_child(f, r, RELAIS_SUBJECT_LIBELLE_EDITION, m, "LIBELLE_EDITION");
-    }
-    sts_item *it = NULL;
-    if (rc == 0) {
-        rc = remember(f->subject_codes, code, f->subjects.n);
-    }
-    if (rc == 0) {
-        rc = STS_VEC_PUSH(f->subjects, it);
-    }
-    if (rc == 0) {
-        it->r = r;
-        it->line = line;
-    }
-    return rc;
+    return rc < 0 ? rc : keep_coded(&f->subjects, f->subject_codes, code, r, line);
 }
 
 static int read_mef(sts_file *f, const xml_node *m)
@@ -309,18 +314,7 @@ static int read_mef(sts_file *f, const xml_node *m)
         /* Constructed exports put the long label in LIBELLE_COURT only. */
         rc = set_child(f, r, RELAIS_MEF_LIBELLE_LONG, m, "LIBELLE_COURT");
     }
-    sts_item *it = NULL;
-    if (rc == 0) {
-        rc = remember(f->mef_codes, code, f->mefs.n);
-    }
-    if (rc == 0) {
-        rc = STS_VEC_PUSH(f->mefs, it);
-    }
-    if (rc == 0) {
-        it->r = r;
-        it->line = line;
-    }
-    return rc;
+    return rc < 0 ? rc : keep_coded(&f->mefs, f->mef_codes, code, r, line);
 }
 
 static int read_programme(sts_file *f, const xml_node *m)
