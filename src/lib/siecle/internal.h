@@ -416,6 +416,12 @@ int siecle_protect(gctx *c, relais_kind kind, unsigned key_field, const char *ke
 int siecle_plan_responsables(gctx *c);
 
 /* siecle.c */
+/* The numeric id in a proto's slot. */
+bool siecle_proto_id(const proto *p, unsigned slot, int64_t *id);
+/* One record of `kind` left out of the plan: counted as ignored in the report. */
+int siecle_count_ignored(gctx *c, relais_kind kind);
+/* "AAAA-MM-JJ" of a day number, in the run's arena (NULL when out of memory). */
+const char *siecle_iso_of_days(gctx *c, int64_t days);
 int siecle_warn(gctx *c, relais_severity sev, const char *code, const sfile *f,
                 unsigned long line, relais_kind kind, const char *ids, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));

@@ -71,11 +71,6 @@ static const char *effective_ine(const proto *p, size_t *len)
     return NULL;
 }
 
-static bool proto_id(const proto *p, unsigned slot, int64_t *id)
-{
-    return p->v[slot] && siecle_id_parse(p->v[slot], p->len[slot], id);
-}
-
 /* Mark every student of a duplicated id. */
 static void mark_dups(gctx *c)
 {
@@ -144,7 +139,7 @@ static int pass_ids(gctx *c, sfile *f, scan *s)
         rc = 0;
         int64_t id;
         if (p.type == P_STUDENT) {
-            if (!proto_id(&p, RELAIS_STUDENT_ELEVE_ID, &id)) {
+            if (!siecle_proto_id(&p, RELAIS_STUDENT_ELEVE_ID, &id)) {
                 continue;
             }
             rc = push_student(c, id, p.line);
@@ -164,12 +159,12 @@ static int pass_ids(gctx *c, sfile *f, scan *s)
                     rc = util_map_put(s->odd_ines, ine, len, id);
                 }
             }
-        } else if (p.type == P_OPTION && proto_id(&p, X_ELEVE_ID, &id)) {
+        } else if (p.type == P_OPTION && siecle_proto_id(&p, X_ELEVE_ID, &id)) {
             if (id != last_opt) {
                 rc = kvarr_push(&s->opt_runs, id, 0);
             }
             last_opt = id;
-        } else if (p.type == P_ENROL && proto_id(&p, X_ELEVE_ID, &id)) {
+        } else if (p.type == P_ENROL && siecle_proto_id(&p, X_ELEVE_ID, &id)) {
             if (id != last_enr) {
                 rc = kvarr_push(&s->enr_runs, id, 0);
             }
@@ -323,17 +318,6 @@ static int join_bourses(gctx *c, const sfile *f, joins *j, relais_record *r, int
 
 /* ------------------------------------------------------------- students */
 
-static const char *iso_of_days(gctx *c, int64_t days)
-{
-    util_date d;
-    util_date_from_days(days, &d);
-    char *iso = util_arena_alloc(c->run->arena, 11);
-    if (iso) {
-        util_date_iso(&d, iso);
-    }
-    return iso;
-}
-
 /* A student refused by this import: his stored record and its dependants stay as they are. */
 static int protect_stored(gctx *c, relais_kind kind, unsigned key_field, const char *key)
 {
@@ -397,7 +381,7 @@ static int plan_student(gctx *c, sfile *f, joins *j, proto *p)
     siecle_run *run = c->run;
     const siecle_options *o = &run->o;
     int64_t id;
-    if (!proto_id(p, RELAIS_STUDENT_ELEVE_ID, &id)) {
+    if (!siecle_proto_id(p, RELAIS_STUDENT_ELEVE_ID, &id)) {
         return 0;
     }
     const char *eid = p->v[RELAIS_STUDENT_ELEVE_ID];
@@ -498,7 +482,7 @@ static int plan_student(gctx *c, sfile *f, joins *j, proto *p)
             ref = old->id;
             rc = idbits_set(c->seen, old->id);
             if (rc == 0) {
-                rc = relais_plan_deactivate(run->plan, old, iso_of_days(c, left));
+                rc = relais_plan_deactivate(run->plan, old, siecle_iso_of_days(c, left));
             }
             if (rc == 0) {
                 rc = idbits_set(c->deact, old->id);
@@ -521,7 +505,7 @@ static int plan_student(gctx *c, sfile *f, joins *j, proto *p)
         groups |= o->previous ? RELAIS_FG_PREVIOUS : 0;
         in->is_active = status == ST_PRESENT;
         if (status == ST_LEFT) {
-            in->deactivated_on = iso_of_days(c, left);
+            in->deactivated_on = siecle_iso_of_days(c, left);
         }
         rc = siecle_upsert(&ref, &old, c, in, groups, p, o->new_students);
         if (rc == 0 && ref == 0) {
@@ -599,23 +583,18 @@ static int repeated(gctx *c, const sfile *f, const proto *p, kvarr *dups, run_st
     return 0;
 }
 
-static int count_ignored(gctx *c, relais_kind kind)
-{
-    return relais_plan_count(c->run->plan, c->scope, kind, RELAIS_COUNT_IGNORED, 1);
-}
-
 static int plan_enrolment(gctx *c, sfile *f, proto *p, kvarr *dups, run_state *rs)
 {
     siecle_run *run = c->run;
     const siecle_options *o = &run->o;
     int64_t id;
-    if (!proto_id(p, X_ELEVE_ID, &id)) {
+    if (!siecle_proto_id(p, X_ELEVE_ID, &id)) {
         return 0;
     }
     bool skip;
     int rc = repeated(c, f, p, dups, rs, id, RELAIS_KIND_ENROLMENT, &skip);
     if (rc < 0 || skip) {
-        return rc < 0 ? rc : count_ignored(c, RELAIS_KIND_ENROLMENT);
+        return rc < 0 ? rc : siecle_count_ignored(c, RELAIS_KIND_ENROLMENT);
     }
     student_ent *e = siecle_student_find(c, id);
     if (e == NULL) {
@@ -623,17 +602,17 @@ static int plan_enrolment(gctx *c, sfile *f, proto *p, kvarr *dups, run_state *r
                          RELAIS_KIND_ENROLMENT, p->v[X_ELEVE_ID],
                          _("structure %s d'un ELEVE_ID absent du bloc ELEVES : ignorée"),
                          p->v[X_CODE_STRUCTURE]);
-        return rc < 0 ? rc : count_ignored(c, RELAIS_KIND_ENROLMENT);
+        return rc < 0 ? rc : siecle_count_ignored(c, RELAIS_KIND_ENROLMENT);
     }
     bool group = p->v[X_TYPE_STRUCTURE][0] == 'G';
     if (e->ref == 0 || e->status == ST_REFUSED || e->status == ST_IGNORED ||
         (group && !o->groups) || (e->ref > 0 && !o->schooling)) {
-        return count_ignored(c, RELAIS_KIND_ENROLMENT);
+        return siecle_count_ignored(c, RELAIS_KIND_ENROLMENT);
     }
     int64_t sref = 0;
     rc = siecle_structure_ref(&sref, c, f, p->line, group, p->v[X_CODE_STRUCTURE]);
     if (rc < 0 || sref == 0) {
-        return rc < 0 ? rc : count_ignored(c, RELAIS_KIND_ENROLMENT);
+        return rc < 0 ? rc : siecle_count_ignored(c, RELAIS_KIND_ENROLMENT);
     }
     relais_record *r = relais_record_new(run->arena, RELAIS_KIND_ENROLMENT);
     if (r == NULL) {
@@ -642,7 +621,7 @@ static int plan_enrolment(gctx *c, sfile *f, proto *p, kvarr *dups, run_state *r
     r->ref[RELAIS_ENROLMENT_STUDENT] = e->ref;
     r->ref[group ? RELAIS_ENROLMENT_GROUP : RELAIS_ENROLMENT_DIVISION] = sref;
     if (e->status == ST_LEFT) {
-        r->text[RELAIS_ENROLMENT_DATE_FIN] = iso_of_days(c, e->left_days);
+        r->text[RELAIS_ENROLMENT_DATE_FIN] = siecle_iso_of_days(c, e->left_days);
         r->is_active = false;
         r->deactivated_on = r->text[RELAIS_ENROLMENT_DATE_FIN];
     }
@@ -657,13 +636,13 @@ static int plan_option(gctx *c, sfile *f, proto *p, kvarr *dups, run_state *rs)
 {
     siecle_run *run = c->run;
     int64_t id;
-    if (!proto_id(p, X_ELEVE_ID, &id)) {
+    if (!siecle_proto_id(p, X_ELEVE_ID, &id)) {
         return 0;
     }
     bool skip;
     int rc = repeated(c, f, p, dups, rs, id, RELAIS_KIND_STUDENT_OPTION, &skip);
     if (rc < 0 || skip) {
-        return rc < 0 ? rc : count_ignored(c, RELAIS_KIND_STUDENT_OPTION);
+        return rc < 0 ? rc : siecle_count_ignored(c, RELAIS_KIND_STUDENT_OPTION);
     }
     student_ent *e = siecle_student_find(c, id);
     const char *ids = p->v[X_ELEVE_ID];
@@ -672,11 +651,11 @@ static int plan_option(gctx *c, sfile *f, proto *p, kvarr *dups, run_state *rs)
                          RELAIS_KIND_STUDENT_OPTION, ids,
                          _("option %s d'un ELEVE_ID absent du bloc ELEVES : ignorée"),
                          p->v[RELAIS_STUDENT_OPTION_CODE_MATIERE]);
-        return rc < 0 ? rc : count_ignored(c, RELAIS_KIND_STUDENT_OPTION);
+        return rc < 0 ? rc : siecle_count_ignored(c, RELAIS_KIND_STUDENT_OPTION);
     }
     if (e->ref == 0 || e->status == ST_REFUSED || e->status == ST_IGNORED ||
         (e->ref > 0 && !run->o.schooling)) {
-        return count_ignored(c, RELAIS_KIND_STUDENT_OPTION);
+        return siecle_count_ignored(c, RELAIS_KIND_STUDENT_OPTION);
     }
     rc = siecle_check_code(c, f, p, RELAIS_STUDENT_OPTION_CODE_MATIERE, "subject",
                            RELAIS_KIND_STUDENT_OPTION, ids);
@@ -691,7 +670,7 @@ static int plan_option(gctx *c, sfile *f, proto *p, kvarr *dups, run_state *rs)
     r->ref[RELAIS_STUDENT_OPTION_STUDENT] = e->ref;
     if (e->status == ST_LEFT) {
         r->is_active = false;
-        r->deactivated_on = iso_of_days(c, e->left_days);
+        r->deactivated_on = siecle_iso_of_days(c, e->left_days);
     }
     int64_t ref;
     return rc < 0 ? rc : siecle_upsert(&ref, NULL, c, r, RELAIS_FG_ALL, p, true);

@@ -12,27 +12,6 @@
 
 #include <string.h>
 
-static bool proto_id(const proto *p, unsigned slot, int64_t *id)
-{
-    return p->v[slot] && siecle_id_parse(p->v[slot], p->len[slot], id);
-}
-
-static int count_ignored(gctx *c, relais_kind kind)
-{
-    return relais_plan_count(c->run->plan, c->scope, kind, RELAIS_COUNT_IGNORED, 1);
-}
-
-static const char *iso_of_days(gctx *c, int64_t days)
-{
-    util_date d;
-    util_date_from_days(days, &d);
-    char *iso = util_arena_alloc(c->run->arena, 11);
-    if (iso) {
-        util_date_iso(&d, iso);
-    }
-    return iso;
-}
-
 /* Keep the duplicated keys of a sorted array (pairs equal on key and, if both, val). */
 static void keep_dups(kvarr *k, bool on_val)
 {
@@ -131,7 +110,7 @@ static int plan_person(gctx *c, sfile *f, joins *j, proto *p, kvarr *links, kvar
 {
     siecle_run *run = c->run;
     int64_t id;
-    if (!proto_id(p, RELAIS_GUARDIAN_PERSONNE_ID, &id)) {
+    if (!siecle_proto_id(p, RELAIS_GUARDIAN_PERSONNE_ID, &id)) {
         return 0;
     }
     const char *pid = p->v[RELAIS_GUARDIAN_PERSONNE_ID];
@@ -148,7 +127,7 @@ static int plan_person(gctx *c, sfile *f, joins *j, proto *p, kvarr *links, kvar
                            "dans le hub"),
                          pid);
         if (rc == 0) {
-            rc = count_ignored(c, RELAIS_KIND_GUARDIAN);
+            rc = siecle_count_ignored(c, RELAIS_KIND_GUARDIAN);
         }
         if (rc == 0) {
             rc = kvarr_push(&c->guardians, id, 0);
@@ -184,7 +163,7 @@ static int plan_person(gctx *c, sfile *f, joins *j, proto *p, kvarr *links, kvar
                              : "?",
                          in->text[RELAIS_GUARDIAN_PRENOM] ? in->text[RELAIS_GUARDIAN_PRENOM] : "");
         if (rc == 0) {
-            rc = count_ignored(c, RELAIS_KIND_GUARDIAN);
+            rc = siecle_count_ignored(c, RELAIS_KIND_GUARDIAN);
         }
         return rc < 0 ? rc : kvarr_push(&c->guardians, id, 0);
     }
@@ -195,7 +174,7 @@ static int plan_person(gctx *c, sfile *f, joins *j, proto *p, kvarr *links, kvar
     }
     in->is_active = status == ST_PRESENT;
     if (status == ST_LEFT) {
-        in->deactivated_on = iso_of_days(c, left);
+        in->deactivated_on = siecle_iso_of_days(c, left);
     }
     int64_t ref = 0;
     if (rc == 0) {
@@ -216,7 +195,7 @@ static int plan_link(gctx *c, sfile *f, proto *p, kvarr *dup_links, kvarr *done_
 {
     siecle_run *run = c->run;
     int64_t el, pe;
-    if (!proto_id(p, X_ELEVE_ID, &el) || !proto_id(p, X_PERSONNE_ID, &pe)) {
+    if (!siecle_proto_id(p, X_ELEVE_ID, &el) || !siecle_proto_id(p, X_PERSONNE_ID, &pe)) {
         return 0;
     }
     const char *ids = siecle_cat(run->arena, "ELEVE_ID ", p->v[X_ELEVE_ID], ", PERSONNE_ID ",
@@ -231,7 +210,7 @@ static int plan_link(gctx *c, sfile *f, proto *p, kvarr *dup_links, kvarr *done_
                              RELAIS_KIND_STUDENT_GUARDIAN, ids, "%s",
                              _("lien élève–responsable déjà donné plus haut dans le fichier : "
                                "ignoré"));
-            return rc < 0 ? rc : count_ignored(c, RELAIS_KIND_STUDENT_GUARDIAN);
+            return rc < 0 ? rc : siecle_count_ignored(c, RELAIS_KIND_STUDENT_GUARDIAN);
         }
         rc = kvarr_push(done_links, pe, el);
         kvarr_sort(done_links);
@@ -246,7 +225,7 @@ static int plan_link(gctx *c, sfile *f, proto *p, kvarr *dup_links, kvarr *done_
                          _("l'élève %s n'est ni dans l'export des élèves ni dans le hub : lien "
                            "ignoré"),
                          p->v[X_ELEVE_ID]);
-        return rc < 0 ? rc : count_ignored(c, RELAIS_KIND_STUDENT_GUARDIAN);
+        return rc < 0 ? rc : siecle_count_ignored(c, RELAIS_KIND_STUDENT_GUARDIAN);
     }
     kv64 *g = kvarr_find(&c->guardians, pe);
     if (g == NULL) {
@@ -254,10 +233,10 @@ static int plan_link(gctx *c, sfile *f, proto *p, kvarr *dup_links, kvarr *done_
                          RELAIS_KIND_STUDENT_GUARDIAN, ids,
                          _("la personne %s n'est pas dans le bloc PERSONNES : lien ignoré"),
                          p->v[X_PERSONNE_ID]);
-        return rc < 0 ? rc : count_ignored(c, RELAIS_KIND_STUDENT_GUARDIAN);
+        return rc < 0 ? rc : siecle_count_ignored(c, RELAIS_KIND_STUDENT_GUARDIAN);
     }
     if (e->ref == 0 || g->val == 0 || e->status == ST_REFUSED || e->status == ST_IGNORED) {
-        return count_ignored(c, RELAIS_KIND_STUDENT_GUARDIAN);
+        return siecle_count_ignored(c, RELAIS_KIND_STUDENT_GUARDIAN);
     }
     const char *niveau = p->v[RELAIS_STUDENT_GUARDIAN_NIVEAU_RESPONSABILITE];
     const char *legal = p->v[RELAIS_STUDENT_GUARDIAN_RESP_LEGAL];
@@ -280,7 +259,7 @@ static int plan_link(gctx *c, sfile *f, proto *p, kvarr *dup_links, kvarr *done_
     r->ref[RELAIS_STUDENT_GUARDIAN_GUARDIAN] = g->val;
     if (e->status == ST_LEFT) {
         r->is_active = false;
-        r->deactivated_on = iso_of_days(c, e->left_days);
+        r->deactivated_on = siecle_iso_of_days(c, e->left_days);
     }
     int64_t ref;
     return rc < 0 ? rc : siecle_upsert(&ref, NULL, c, r, RELAIS_FG_ALL, p, true);
@@ -307,10 +286,10 @@ int siecle_plan_responsables(gctx *c)
     while (rc == 0 && (rc = preader_next(&rd, &p)) > 0) {
         rc = 0;
         int64_t pe, el;
-        if (p.type == P_GUARDIAN && proto_id(&p, RELAIS_GUARDIAN_PERSONNE_ID, &pe)) {
+        if (p.type == P_GUARDIAN && siecle_proto_id(&p, RELAIS_GUARDIAN_PERSONNE_ID, &pe)) {
             rc = kvarr_push(&persons, pe, p.line);
-        } else if (p.type == P_LINK && proto_id(&p, X_PERSONNE_ID, &pe) &&
-                   proto_id(&p, X_ELEVE_ID, &el)) {
+        } else if (p.type == P_LINK && siecle_proto_id(&p, X_PERSONNE_ID, &pe) &&
+                   siecle_proto_id(&p, X_ELEVE_ID, &el)) {
             rc = kvarr_push(&links, pe, el);
             if (rc == 0 && !have_eleves) {
                 rc = kvarr_push(&wanted, el, 0);

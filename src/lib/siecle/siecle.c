@@ -29,6 +29,27 @@ int siecle_warn(gctx *c, relais_severity sev, const char *code, const sfile *f,
     return rc;
 }
 
+bool siecle_proto_id(const proto *p, unsigned slot, int64_t *id)
+{
+    return p->v[slot] && siecle_id_parse(p->v[slot], p->len[slot], id);
+}
+
+int siecle_count_ignored(gctx *c, relais_kind kind)
+{
+    return relais_plan_count(c->run->plan, c->scope, kind, RELAIS_COUNT_IGNORED, 1);
+}
+
+const char *siecle_iso_of_days(gctx *c, int64_t days)
+{
+    util_date d;
+    util_date_from_days(days, &d);
+    char *iso = util_arena_alloc(c->run->arena, 11);
+    if (iso) {
+        util_date_iso(&d, iso);
+    }
+    return iso;
+}
+
 const char *siecle_absent_date(gctx *c, const sfile *f)
 {
     return f && f->date_export[0] ? f->date_export : c->run->today;
