@@ -102,6 +102,20 @@ int cli_scope_year(cli_ctx *ctx, const cli_args *args, relais_store *s, int *yea
     return rc < 0 ? cli_fail(ctx, rc) : 0;
 }
 
+int cli_open_hub(cli_ctx *ctx, const cli_args *args, relais_store **s, int *year)
+{
+    int rc = cli_open_store(ctx, s, true);
+    if (rc < 0) {
+        return cli_fail(ctx, rc);
+    }
+    int status = cli_scope_year(ctx, args, *s, year);
+    if (status != 0) {
+        relais_store_close(*s);
+        *s = NULL;
+    }
+    return status;
+}
+
 void cli_print_padded(FILE *f, const char *s, size_t width)
 {
     fputs(s, f);

@@ -85,6 +85,11 @@ int cli_open_store(cli_ctx *ctx, struct relais_store **out, bool must_exist);
  * hub's current year. Returns 0, or the exit status to return (message printed).
  */
 int cli_scope_year(cli_ctx *ctx, const cli_args *args, struct relais_store *s, int *year);
+/**
+ * Open the existing hub and resolve the school year (cli_scope_year). Returns 0, or the
+ * exit status to return (message printed, nothing left open).
+ */
+int cli_open_hub(cli_ctx *ctx, const cli_args *args, struct relais_store **s, int *year);
 
 /** Parse a school year "2025" or "2025-2026"; false when invalid. */
 bool cli_parse_year(const char *s, int *year);

@@ -239,16 +239,12 @@ static int run_check(cli_ctx *ctx, cli_args *args)
         limit = (size_t)v;
     }
     relais_store *s = NULL;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
     int year;
-    int status = cli_scope_year(ctx, args, s, &year);
+    int status = cli_open_hub(ctx, args, &s, &year);
     if (status != 0) {
-        relais_store_close(s);
         return status;
     }
+    int rc = 0;
     check_options opts = CHECK_OPTIONS_INIT;
     char apps_buf[512];
     const char *apps[16];

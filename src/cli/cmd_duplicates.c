@@ -49,16 +49,12 @@ static int run_duplicates(cli_ctx *ctx, cli_args *args)
         return cli_usage_error(ctx, _("argument inattendu : « %s »"), args->pos[0]);
     }
     relais_store *s = NULL;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
     int year;
-    int status = cli_scope_year(ctx, args, s, &year);
-    if (status) {
-        relais_store_close(s);
+    int status = cli_open_hub(ctx, args, &s, &year);
+    if (status != 0) {
         return status;
     }
+    int rc = 0;
     match_list *hub = NULL;
     match_dup *d = NULL;
     size_t n = 0;

@@ -237,16 +237,12 @@ static int run_export(cli_ctx *ctx, cli_args *args)
         return cli_usage_error(ctx, "%s", _("--uai et --out sont obligatoires"));
     }
     relais_store *s = NULL;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
     int year;
-    int status = cli_scope_year(ctx, args, s, &year);
+    int status = cli_open_hub(ctx, args, &s, &year);
     if (status != 0) {
-        relais_store_close(s);
         return status;
     }
+    int rc = 0;
     util_arena *a = NULL;
     relais_scope *scope = NULL;
     scope_snapshot snap;

@@ -27,18 +27,14 @@ static int run_import_sts(cli_ctx *ctx, cli_args *args)
             ctx, "%s", _("un fichier attendu : l'export STS-Web sts_emp_<UAI>_<ANNÉE>.xml"));
     }
     relais_store *s = NULL;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
     sts_import_options opts = STS_IMPORT_OPTIONS_INIT;
     opts.path = args->pos[0];
     opts.uai = cli_value(args, "uai");
-    int status = cli_scope_year(ctx, args, s, &opts.year);
+    int status = cli_open_hub(ctx, args, &s, &opts.year);
     if (status != 0) {
-        relais_store_close(s);
         return status;
     }
+    int rc = 0;
     relais_plan *plan = NULL;
     sts_import_info info;
     rc = relais_plan_new(&plan, s, "import sts");

@@ -31,18 +31,14 @@ static int run_import_timetable(cli_ctx *ctx, cli_args *args)
                                _("un fichier attendu : la remontée EDT_STS (XML) ou un CSV"));
     }
     relais_store *s = NULL;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
     timetable_import_options opts = TIMETABLE_IMPORT_OPTIONS_INIT;
     opts.path = args->pos[0];
     opts.uai = cli_value(args, "uai");
-    int status = cli_scope_year(ctx, args, s, &opts.year);
+    int status = cli_open_hub(ctx, args, &s, &opts.year);
     if (status != 0) {
-        relais_store_close(s);
         return status;
     }
+    int rc = 0;
     relais_plan *plan = NULL;
     timetable_coverage *cov = NULL;
     timetable_import_info info;

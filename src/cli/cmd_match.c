@@ -307,11 +307,6 @@ static void print_text(cli_ctx *ctx, const char *partner, const char *file, matc
 
 /* ------------------------------------------------------------ commands */
 
-static int resolve_year(cli_ctx *ctx, const cli_args *args, relais_store *s, int *year)
-{
-    return cli_scope_year(ctx, args, s, year);
-}
-
 static int write_export(cli_ctx *ctx, relais_store *s, const char *partner, int year,
                         const char *uai_list, const char *format, const char *path)
 {
@@ -396,15 +391,11 @@ static int run_match(cli_ctx *ctx, cli_args *args)
     match_result *r = NULL;
     relais_plan *plan = NULL;
     int year = 0;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
-    status = resolve_year(ctx, args, s, &year);
-    if (status) {
-        relais_store_close(s);
+    status = cli_open_hub(ctx, args, &s, &year);
+    if (status != 0) {
         return status;
     }
+    int rc = 0;
     warn_state ws = {ctx, 0};
     ro.warn = print_warning;
     ro.payload = &ws;
@@ -529,16 +520,12 @@ static int run_decision(cli_ctx *ctx, cli_args *args, bool accept)
         return cli_usage_error(ctx, _("numéro relais invalide : « %s »"), args->pos[2]);
     }
     relais_store *s = NULL;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
     int year;
-    status = resolve_year(ctx, args, s, &year);
-    if (status) {
-        relais_store_close(s);
+    status = cli_open_hub(ctx, args, &s, &year);
+    if (status != 0) {
         return status;
     }
+    int rc = 0;
     relais_plan *plan = NULL;
     char command[64];
     snprintf(command, sizeof command, "match %s %s", accept ? "accept" : "reject", partner);
@@ -581,12 +568,8 @@ static int run_export(cli_ctx *ctx, cli_args *args)
         return cli_usage_error(ctx, _("argument inattendu : « %s »"), args->pos[0]);
     }
     relais_store *s = NULL;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
     int year;
-    status = resolve_year(ctx, args, s, &year);
+    status = cli_open_hub(ctx, args, &s, &year);
     if (status == 0) {
         status = write_export(ctx, s, partner, year, cli_value(args, "uai"),
                               cli_value(args, "format"), cli_value(args, "out"));

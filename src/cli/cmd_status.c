@@ -138,16 +138,13 @@ static int show_establishment(const relais_establishment *e, void *payload)
 static int run_status(cli_ctx *ctx, cli_args *args)
 {
     relais_store *s = NULL;
-    int rc = cli_open_store(ctx, &s, true);
-    if (rc < 0) {
-        return cli_fail(ctx, rc);
-    }
-    status_state st = {.ctx = ctx, .s = s, .only_uai = cli_value(args, "uai")};
-    int status = cli_scope_year(ctx, args, s, &st.year);
+    int year;
+    int status = cli_open_hub(ctx, args, &s, &year);
     if (status != 0) {
-        relais_store_close(s);
         return status;
     }
+    status_state st = {.ctx = ctx, .s = s, .only_uai = cli_value(args, "uai"), .year = year};
+    int rc = 0;
     char uai[9];
     if (st.only_uai) {
         util_arena *tmp;
