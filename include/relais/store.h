@@ -149,6 +149,8 @@ int relais_store_record_foreach(relais_store *s, relais_kind kind, int64_t scope
 /** Count active and inactive records of `kind` in `scope_id` (0: all). */
 int relais_store_record_count(size_t *active, size_t *inactive, relais_store *s, relais_kind kind,
                               int64_t scope_id);
+/** Does `scope_id` hold any record of `kind`, active or not? (One seek, not a count.) */
+int relais_store_record_any(bool *any, relais_store *s, relais_kind kind, int64_t scope_id);
 
 /* --------------------------------------------------------------- journal */
 

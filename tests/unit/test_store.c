@@ -127,6 +127,11 @@ static void test_store__round_trip_every_kind(void **state)
         assert_int_equal(relais_store_record_count(&active, &inactive, s, (relais_kind)k, sc->id), 0);
         assert_int_equal(active, 1);
         assert_int_equal(inactive, 0);
+        bool any = false;
+        assert_int_equal(relais_store_record_any(&any, s, (relais_kind)k, sc->id), 0);
+        assert_true(any);
+        assert_int_equal(relais_store_record_any(&any, s, (relais_kind)k, sc->id + 1000), 0);
+        assert_false(any); /* no such scope */
     }
     /* Ids are global: all different. */
     for (int k = 1; k < RELAIS_KIND_COUNT; k++) {

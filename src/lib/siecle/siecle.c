@@ -533,9 +533,7 @@ static int plan_group(siecle_run *run, sgroup *g, size_t index)
         rc = util_map_new(&c.structs);
     }
     for (int k = 0; k < RELAIS_KIND_COUNT && rc == 0 && !g->scope_is_new; k++) {
-        size_t active = 0, inactive = 0;
-        rc = relais_store_record_count(&active, &inactive, run->store, (relais_kind)k, c.scope);
-        c.stored[k] = active + inactive > 0;
+        rc = relais_store_record_any(&c.stored[k], run->store, (relais_kind)k, c.scope);
     }
     if (rc == 0) {
         rc = ignore_date(&c);

@@ -1003,6 +1003,27 @@ int relais_store_record_count(size_t *active, size_t *inactive, relais_store *s,
     return 0;
 }
 
+int relais_store_record_any(bool *any, relais_store *s, relais_kind kind, int64_t scope_id)
+{
+    const relais_kind_info *ki = relais_kind_get(kind);
+    if (ki == NULL) {
+        return RELAIS_EINVALID;
+    }
+    static const char *const sql =
+        "SELECT EXISTS (SELECT 1 FROM entity WHERE scope_id = ? AND kind = ?)";
+    store_stmt *st;
+    int rc = store_cached(&st, s, sql);
+    if (rc < 0) {
+        return rc;
+    }
+    s->drv->bind_int64(st, 1, scope_id);
+    store_bind_text(s, st, 2, ki->name);
+    rc = s->drv->step(st);
+    *any = rc == 1 && s->drv->column_int64(st, 0) != 0;
+    s->drv->reset(st);
+    return rc < 0 ? rc : 0;
+}
+
 static int bind_field(relais_store *s, store_stmt *st, int idx, const relais_field *f,
                       const char *text, int64_t ref)
 {
